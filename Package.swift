@@ -1,0 +1,108 @@
+// swift-tools-version: 6.0
+// SqueezeCompress: Deep Compression (prune, weight-share, Huffman-code) for CNNs,
+// and an executor that runs them straight from the compressed form.
+import PackageDescription
+
+/// Hot kernels are built for the deployment CPU class (AVX2 + FMA); without it
+/// SIMD fused multiply-adds lower to library calls.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell"]),
+]
+
+let package = Package(
+    name: "SqueezeCompress",
+    products: [
+        .library(name: "SqueezeCompress", targets: ["SqueezeCompress"]),
+        .executable(name: "squeeze-compress", targets: ["squeeze-compress"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        // MARK: System libraries (hidden; imported with `internal import`)
+        .systemLibrary(
+            name: "CLibJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        /// libjpeg reports errors by longjmp; this C shim keeps that inside C.
+        .target(name: "CJPEGDecode", dependencies: ["CLibJPEG"]),
+
+        // MARK: The pipeline
+        /// Network graph, shapes, parameter counts and weight representations.
+        .target(name: "SqueezeModel"),
+        /// Readers: Caffe prototxt/caffemodel, the Deep-Compression `.net` file.
+        .target(
+            name: "SqueezeReader",
+            dependencies: [
+                "SqueezeModel",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            // The schema is compiled once by tools/generate-protos.sh; the output is committed.
+            exclude: ["Caffe/caffe.proto"]
+        ),
+        /// Hot loops (GEMM, im2col, pooling); built for AVX2 + FMA.
+        .target(
+            name: "SqueezeKernels",
+            dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: kernelSettings
+        ),
+        /// Forward passes over a model.
+        .target(name: "SqueezeExecutor", dependencies: ["SqueezeModel", "SqueezeKernels"]),
+        /// JPEG decoding and Caffe-style preprocessing.
+        .target(name: "SqueezeImage", dependencies: ["CJPEGDecode"]),
+        /// The toolkit's public face: model loading, classification, evaluation.
+        .target(
+            name: "SqueezeCompress",
+            dependencies: [
+                "SqueezeModel", "SqueezeReader", "SqueezeKernels", "SqueezeExecutor", "SqueezeImage",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .executableTarget(
+            name: "squeeze-compress",
+            dependencies: [
+                "SqueezeCompress",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "SqueezeModelTests",
+            dependencies: ["SqueezeModel", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SqueezeReaderTests",
+            dependencies: [
+                "SqueezeReader", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "SqueezeExecutorTests",
+            dependencies: ["SqueezeExecutor", "SqueezeReader", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SqueezeImageTests",
+            dependencies: ["SqueezeImage", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SqueezeCompressTests",
+            dependencies: ["SqueezeCompress", "TestSupport"]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,5 @@
+// The toolkit's one import: `import SqueezeCompress` brings every stage's public API.
+@_exported import SqueezeExecutor
+@_exported import SqueezeImage
+@_exported import SqueezeModel
+@_exported import SqueezeReader

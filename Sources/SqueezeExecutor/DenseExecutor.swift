@@ -1,0 +1,140 @@
+import SqueezeKernels
+import SqueezeModel
+
+/// Runs a `DenseProgram`: the float32 reference forward pass.
+///
+/// Owns one buffer per blob (so every intermediate value can be inspected after
+/// a run) and the im2col scratch matrix. Use one executor per thread.
+public final class DenseExecutor: InferenceEngine {
+    /// The compiled model.
+    public let program: DenseProgram
+    private let buffers: [UnsafeMutableBufferPointer<Float>]
+    private let columns: UnsafeMutableBufferPointer<Float>
+
+    init(program: DenseProgram) {
+        self.program = program
+        self.buffers = program.bufferSizes.map { size in
+            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: size)
+            b.initialize(repeating: 0)
+            return b
+        }
+        columns = .allocate(capacity: max(program.columnSize, 1))
+        columns.initialize(repeating: 0)
+    }
+
+    deinit {
+        for b in buffers { b.deallocate() }
+        columns.deallocate()
+    }
+
+    /// The shape of one batch of input.
+    public var inputShape: TensorShape { program.inputShape }
+
+    /// The shape of one batch of output.
+    public var outputShape: TensorShape { program.outputShape }
+
+    /// Runs the network on one batch.
+    public func run(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) throws(ExecutorError) {
+        guard input.count == buffers[0].count, let source = input.baseAddress else {
+            throw .inputSize(expected: buffers[0].count, actual: input.count)
+        }
+        let result = buffers[program.outputBuffer]
+        guard output.count == result.count, let destination = output.baseAddress else {
+            throw .outputSize(expected: result.count, actual: output.count)
+        }
+        buffers[0].baseAddress!.update(from: source, count: input.count)
+        for step in program.steps { execute(step) }
+        destination.update(from: result.baseAddress!, count: result.count)
+    }
+
+    /// The newest value of a blob after the last run, or nil for an unknown name.
+    public func blob(named name: String) -> [Float]? {
+        program.blobBuffers[name].map { Array(buffers[$0]) }
+    }
+
+    private func pointer(_ id: Int) -> UnsafeMutablePointer<Float> { buffers[id].baseAddress! }
+
+    private func execute(_ step: DenseProgram.Step) {
+        let x = UnsafePointer(pointer(step.inputs[0]))
+        let y = pointer(step.outputs[0])
+        switch step.operation {
+        case .convolution(let c):
+            convolve(c, input: x, output: y)
+        case .innerProduct(let inputCount, let outputCount, let weights, let hasBias):
+            let batch = buffers[step.inputs[0]].count / inputCount
+            weights.bias.withUnsafeBufferPointer { bias in
+                for b in 0..<batch {
+                    if hasBias { (y + b * outputCount).update(from: bias.baseAddress!, count: outputCount) }
+                }
+            }
+            weights.values.withUnsafeBufferPointer { w in
+                BLAS.gemm(transposeB: true, m: batch, n: outputCount, k: inputCount,
+                          a: x, lda: inputCount, b: w.baseAddress!, ldb: inputCount,
+                          beta: hasBias ? 1 : 0, c: y, ldc: outputCount)
+            }
+        case .relu(let count, let slope):
+            relu(count: count, slope: slope, input: x, output: y)
+        case .identity(let count):
+            if x != UnsafePointer(y) { y.update(from: x, count: count) }
+        case .maxPool(let g, let planes):
+            maxPool(g, planes: planes, input: x, output: y)
+        case .averagePool(let g, let planes):
+            averagePool(g, planes: planes, input: x, output: y)
+        case .globalAveragePool(let planes, let planeSize):
+            globalAveragePool(planes: planes, planeSize: planeSize, input: x, output: y)
+        case .concat(let outer, let chunks):
+            let total = chunks.reduce(0, +)
+            var offset = 0
+            for (id, chunk) in zip(step.inputs, chunks) {
+                let source = pointer(id)
+                for o in 0..<outer {
+                    (y + o * total + offset).update(from: source + o * chunk, count: chunk)
+                }
+                offset += chunk
+            }
+        case .lrnAcross(let images, let channels, let planeSize, let p):
+            for i in 0..<images {
+                let offset = i * channels * planeSize
+                lrnAcrossChannels(channels: channels, planeSize: planeSize, size: p.localSize,
+                                  alpha: p.alpha, beta: p.beta, k: p.k, input: x + offset, output: y + offset)
+            }
+        case .lrnWithin(let planes, let height, let width, let p):
+            lrnWithinChannel(planes: planes, height: height, width: width, size: p.localSize,
+                             alpha: p.alpha, beta: p.beta, input: x, output: y)
+        case .softmax(let outer, let classes, let inner):
+            softmax(outer: outer, classes: classes, inner: inner, input: x, output: y)
+        }
+    }
+
+    /// im2col + one GEMM per image and group; the bias seeds the output.
+    private func convolve(_ c: DenseProgram.Step.Convolution, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let g = c.geometry
+        let n = g.columnCount
+        let k = g.columnRows
+        let m = c.outputChannels / c.groups
+        let inputItem = g.channels * c.groups * g.height * g.width
+        let outputItem = c.outputChannels * n
+        c.weights.values.withUnsafeBufferPointer { w in
+            c.weights.bias.withUnsafeBufferPointer { bias in
+                for image in 0..<c.batch {
+                    for group in 0..<c.groups {
+                        let source = input + image * inputItem + group * g.channels * g.height * g.width
+                        let columns: UnsafePointer<Float>
+                        if g.isPointwise {
+                            columns = source
+                        } else {
+                            im2col(g, input: source, columns: self.columns.baseAddress!)
+                            columns = UnsafePointer(self.columns.baseAddress!)
+                        }
+                        let out = output + image * outputItem + group * m * n
+                        if c.hasBias {
+                            fillRows(rows: m, columns: n, bias: bias.baseAddress! + group * m, output: out, rowStride: n)
+                        }
+                        BLAS.gemm(m: m, n: n, k: k, a: w.baseAddress! + group * m * k, lda: k,
+                                  b: columns, ldb: n, beta: c.hasBias ? 1 : 0, c: out, ldc: n)
+                    }
+                }
+            }
+        }
+    }
+}

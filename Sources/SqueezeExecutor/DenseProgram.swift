@@ -1,0 +1,107 @@
+import SqueezeKernels
+import SqueezeModel
+
+/// A model compiled for the dense reference forward pass at one batch size:
+/// every weight expanded to float32, every blob given a buffer, every layer
+/// turned into a step with its geometry worked out.
+///
+/// This path is the oracle the compressed executor and the training code are
+/// checked against, so it favours plain, Caffe-faithful kernels (im2col + BLAS
+/// GEMM) over cleverness. A program is immutable and shared by any number of
+/// `DenseExecutor`s, one per thread.
+public final class DenseProgram: Sendable {
+    /// The network.
+    public let network: Network
+    /// The inferred shapes at `batchSize`.
+    public let shapes: NetworkShapes
+    /// The input blob's name.
+    public let inputName: String
+    /// The output blob's name (the last blob no layer reads).
+    public let outputName: String
+    /// The batch size.
+    public var batchSize: Int { shapes.batchSize }
+
+    let steps: [Step]
+    /// Element count of each buffer; buffer 0 is the input.
+    let bufferSizes: [Int]
+    /// Buffer id of the newest value of each blob.
+    let blobBuffers: [String: Int]
+    let outputBuffer: Int
+    let columnSize: Int
+    let weights: [String: DenseWeights]
+
+    /// Compiles `model` for batches of `batchSize`.
+    ///
+    /// - Throws: `ExecutorError` when the model does not validate or has more
+    ///   than one input.
+    public init(model: Model, batchSize: Int = 1) throws(ExecutorError) {
+        guard (1...4096).contains(batchSize) else { throw .invalidBatchSize(batchSize) }
+        do { try model.validate() } catch { throw .invalidModel(error) }
+        let network = model.network
+        guard network.inputs.count == 1 else {
+            throw .unsupportedTopology("it has \(network.inputs.count) inputs; one is supported")
+        }
+        let shapes: NetworkShapes
+        do { shapes = try network.inferShapes(batchSize: batchSize) } catch { throw .invalidModel(error) }
+        guard let outputName = network.outputNames.last else {
+            throw .unsupportedTopology("it has no output")
+        }
+        self.network = network
+        self.shapes = shapes
+        self.inputName = network.inputs[0].name
+        self.outputName = outputName
+
+        var weights: [String: DenseWeights] = [:]
+        for (name, p) in model.parameters {
+            weights[name] = DenseWeights(values: p.weights.denseValues(), bias: p.bias)
+        }
+        self.weights = weights
+
+        var sizes = [shapes.layers.first?.inputs.first?.elementCount ?? network.inputs[0].shape.withBatch(batchSize).elementCount]
+        var current: [String: Int] = [inputName: 0]
+        var steps: [Step] = []
+        var columnSize = 0
+        for (layer, layerShapes) in zip(network.layers, shapes.layers) {
+            let inputs = layer.bottoms.map { current[$0] ?? 0 }
+            var outputs: [Int] = []
+            for (top, shape) in zip(layer.tops, layerShapes.outputs) {
+                if case .dropout = layer.kind {
+                    // Identity at inference: the top names the same buffer.
+                    outputs.append(inputs[0])
+                } else if layer.kind.canRunInPlace, layer.bottoms.first == top {
+                    outputs.append(inputs[0])
+                } else {
+                    sizes.append(shape.elementCount)
+                    outputs.append(sizes.count - 1)
+                }
+                current[top] = outputs.last
+            }
+            let step = try Step(layer: layer, shapes: layerShapes, inputs: inputs, outputs: outputs,
+                                weights: weights[layer.name])
+            if case .convolution(let c) = step.operation, !c.geometry.isPointwise {
+                columnSize = max(columnSize, c.geometry.columnRows * c.geometry.columnCount)
+            }
+            steps.append(step)
+        }
+        self.steps = steps
+        self.bufferSizes = sizes
+        self.blobBuffers = current
+        self.outputBuffer = current[outputName] ?? 0
+        self.columnSize = columnSize
+    }
+
+    /// The shape of one batch of input.
+    public var inputShape: TensorShape { network.inputs[0].shape.withBatch(batchSize) }
+
+    /// The shape of one batch of output.
+    public var outputShape: TensorShape { shapes.blobs[outputName] ?? [batchSize] }
+
+    /// A new executor with its own working memory.
+    public func makeExecutor() -> DenseExecutor { DenseExecutor(program: self) }
+}
+
+/// One layer's expanded weights.
+struct DenseWeights: Sendable {
+    let values: [Float]
+    let bias: [Float]
+}

@@ -1,0 +1,29 @@
+import SqueezeModel
+
+/// Why a model cannot be prepared for execution or run.
+public enum ExecutorError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The model does not validate.
+    case invalidModel(ModelError)
+    /// The executor supports exactly one network input and one output.
+    case unsupportedTopology(String)
+    /// A layer's configuration is not supported by this executor.
+    case unsupportedLayer(layer: String, reason: String)
+    /// The input buffer does not have the size of one batch.
+    case inputSize(expected: Int, actual: Int)
+    /// The output buffer does not have the size of one batch of outputs.
+    case outputSize(expected: Int, actual: Int)
+    /// The batch size is out of range.
+    case invalidBatchSize(Int)
+
+    /// A one-line explanation.
+    public var description: String {
+        switch self {
+        case .invalidModel(let error): "invalid model: \(error)"
+        case .unsupportedTopology(let reason): "unsupported network: \(reason)"
+        case .unsupportedLayer(let layer, let reason): "layer '\(layer)' is not supported: \(reason)"
+        case .inputSize(let expected, let actual): "input has \(actual) values, the network takes \(expected)"
+        case .outputSize(let expected, let actual): "output buffer has room for \(actual) values, the network gives \(expected)"
+        case .invalidBatchSize(let size): "batch size \(size) is outside 1...4096"
+        }
+    }
+}

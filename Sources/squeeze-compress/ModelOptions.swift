@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import SqueezeCompress
+
+extension EngineKind: @retroactive ExpressibleByArgument {}
+
+/// The options that name a model and how to run it, shared by every command
+/// that runs a network.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The Caffe network definition; needed for .net and .caffemodel weights.",
+                               valueName: "prototxt"))
+    var prototxt: String?
+
+    @Option(name: [.customLong("weights"), .customLong("model")],
+            help: ArgumentHelp("The model: Deep-Compression .net or Caffe .caffemodel (with --prototxt).",
+                               valueName: "file"))
+    var weights: String
+
+    @Option(help: "The forward pass: \(EngineKind.allCases.map(\.rawValue).joined(separator: "|")).")
+    var engine: EngineKind = .dense
+
+    @Option(help: "Images run at once (default: every core).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+    }
+
+    /// Loads the model and compiles it for the chosen engine.
+    func classifier() throws -> (LoadedModel, ImageClassifier) {
+        let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: weights),
+                                          prototxt: prototxt.map { URL(fileURLWithPath: $0) })
+        let factory = try loaded.model.engineFactory(engine)
+        let classifier = try ImageClassifier(factory: factory, outputIsProbability: loaded.model.network.outputIsProbability,
+                                             threads: threads)
+        return (loaded, classifier)
+    }
+}

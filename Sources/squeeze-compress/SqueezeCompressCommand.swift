@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `squeeze-compress`: Deep Compression for CNNs, from the command line.
+@main
+struct SqueezeCompressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "squeeze-compress",
+        abstract: "Prune, weight-share and Huffman-code CNNs; run them from the compressed form.",
+        version: "0.1.0",
+        subcommands: [Classify.self, Evaluate.self]
+    )
+}
