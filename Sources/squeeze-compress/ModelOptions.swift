@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SqueezeCompress
 
-extension EngineKind: @retroactive ExpressibleByArgument {}
+extension EngineKind: ExpressibleByArgument {}
 
 /// The options that name a model and how to run it, shared by every command
 /// that runs a network.

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,7 +19,6 @@ enum Terminal {
 
     /// Writes to standard error without a newline and flushes.
     static func writeError(_ text: String) {
-        fputs(text, stderr)
-        fflush(stderr)
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }

@@ -1,0 +1,29 @@
+import Foundation
+
+/// The model files SqueezeCompress opens, recognised by extension.
+public enum ModelFormat: String, CaseIterable, Sendable, Codable {
+    /// The Deep-Compression release's `.net` weights (needs a prototxt).
+    case deepCompression = "net"
+    /// Caffe's binary `.caffemodel` weights (needs a prototxt).
+    case caffeModel = "caffemodel"
+
+    /// The format of `url`, from its extension.
+    public init?(url: URL) {
+        self.init(rawValue: url.pathExtension.lowercased())
+    }
+
+    /// Whether the weights need a separate network definition.
+    public var needsDefinition: Bool {
+        switch self {
+        case .deepCompression, .caffeModel: true
+        }
+    }
+
+    /// A human name for messages.
+    public var displayName: String {
+        switch self {
+        case .deepCompression: "Deep-Compression .net"
+        case .caffeModel: "Caffe .caffemodel"
+        }
+    }
+}
