@@ -34,7 +34,9 @@ struct GoldenTensorTests {
         }
         for (i, name) in names.enumerated() {
             let golden = try SharedData.readFloats(SharedData.reference.appendingPathComponent(name + ".input.f32"))
-            #expect(Array(batch[(i * n)..<((i + 1) * n)]) == golden, "slot \(i) (\(name))")
+            let slot = batch[(i * n)..<((i + 1) * n)]
+            let worst = zip(slot, golden).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst == 0, "slot \(i) (\(name)): max |difference| \(worst)")
         }
     }
 }
