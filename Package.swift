@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
     ],
     targets: [
@@ -32,6 +33,11 @@ let package = Package(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
         ),
         /// libjpeg reports errors by longjmp; this C shim keeps that inside C.
         .target(name: "CJPEGDecode", dependencies: ["CLibJPEG"]),
@@ -48,6 +54,11 @@ let package = Package(
             ],
             // The schema is compiled once by tools/generate-protos.sh; the output is committed.
             exclude: ["Caffe/caffe.proto"]
+        ),
+        /// Entropy coding: canonical Huffman, bit streams, CRC-32C, zstd.
+        .target(
+            name: "SqueezeEncode",
+            dependencies: ["CZstd", .product(name: "HeapModule", package: "swift-collections")]
         ),
         /// Hot loops (GEMM, im2col, pooling); built for AVX2 + FMA.
         .target(
@@ -89,6 +100,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SqueezeEncodeTests",
+            dependencies: [
+                "SqueezeEncode",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
             name: "SqueezeExecutorTests",
             dependencies: ["SqueezeExecutor", "SqueezeReader", "TestSupport"]
         ),
@@ -102,7 +120,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["TestSupport"]
+            // Depending on the executable makes SwiftPM build it before the tests run.
+            dependencies: ["TestSupport", "squeeze-compress"]
         ),
     ]
 )

@@ -40,7 +40,7 @@ public enum ReaderError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidNetwork(let file, let reason):
             "\(file): \(reason)"
         case .truncated(let file, let layer, let needed, let available):
-            "\(file): truncated in layer '\(layer)': needs \(needed) more bytes, \(available) left"
+            "\(file): truncated in layer '\(layer)': needs \(needed) bytes, \(available) left"
         case .trailingBytes(let file, let count):
             "\(file): \(count) bytes left after the last layer; the file does not belong to this network"
         case .invalidWeights(let file, let reason):
