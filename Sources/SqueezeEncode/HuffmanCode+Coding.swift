@@ -1,0 +1,100 @@
+extension HuffmanCode {
+    /// Encodes `symbols`, least-significant bit first, zero-padded to a byte.
+    public func encode(_ symbols: [UInt16]) throws(EncodingError) -> [UInt8] {
+        var writer = BitWriter(capacity: symbols.count)
+        let size = alphabetSize
+        let single = lengths.filter { $0 > 0 }.count == 1
+        for s in symbols {
+            let symbol = Int(s)
+            guard symbol < size, lengths[symbol] > 0 else { throw .symbolOutOfRange(symbol, alphabetSize: size) }
+            // A one-symbol code needs no bits: the count says everything.
+            if single { continue }
+            writer.write(reversedCodes[symbol], width: Int(lengths[symbol]))
+        }
+        return writer.finish()
+    }
+
+    /// Decodes exactly `count` symbols from `bytes`.
+    public func decode(_ bytes: [UInt8], count: Int) throws(EncodingError) -> [UInt16] {
+        guard count >= 0 else { throw .absurdSize(count) }
+        let used = lengths.indices.filter { lengths[$0] > 0 }
+        if count == 0 { return [] }
+        guard !used.isEmpty else { throw .corrupt("symbols stored with an empty code") }
+        if used.count == 1 { return [UInt16](repeating: UInt16(used[0]), count: count) }
+        // Every symbol takes at least one bit: refuse counts the bytes cannot hold
+        // before allocating for them.
+        guard count <= bytes.count * 8 else { throw .truncated }
+        let table = DecodingTable(self)
+        return try table.decode(bytes, count: count)
+    }
+}
+
+/// A single-level lookup table: the next `bits` input bits index an entry holding
+/// the symbol and its code length.
+struct DecodingTable {
+    let bits: Int
+    /// `symbol << 8 | length`; length 0 marks bit patterns no code starts with.
+    let entries: [UInt32]
+
+    init(_ code: HuffmanCode) {
+        let bits = max(code.longestLength, 1)
+        var entries = [UInt32](repeating: 0, count: 1 << bits)
+        for (symbol, l) in code.lengths.enumerated() where l > 0 {
+            let length = Int(l)
+            let entry = UInt32(symbol) << 8 | UInt32(length)
+            // Every table index whose low `length` bits are this code.
+            var index = Int(code.reversedCodes[symbol])
+            while index < entries.count {
+                entries[index] = entry
+                index += 1 << length
+            }
+        }
+        self.bits = bits
+        self.entries = entries
+    }
+
+    func decode(_ bytes: [UInt8], count: Int) throws(EncodingError) -> [UInt16] {
+        let totalBits = bytes.count * 8
+        let mask = UInt64((1 << bits) - 1)
+        var failure: EncodingError?
+        let output = [UInt16](unsafeUninitializedCapacity: count) { out, initialized in
+            bytes.withUnsafeBufferPointer { input in
+                entries.withUnsafeBufferPointer { table in
+                    var buffer: UInt64 = 0
+                    var buffered = 0
+                    var next = 0
+                    var consumed = 0
+                    for i in 0..<count {
+                        if buffered < bits {
+                            // Refill whole bytes; past the end the buffer reads as zeros.
+                            while buffered <= 56 {
+                                if next < input.count { buffer |= UInt64(input[next]) << buffered }
+                                next += 1
+                                buffered += 8
+                            }
+                        }
+                        let entry = table[Int(buffer & mask)]
+                        let length = Int(entry & 0xFF)
+                        if length == 0 {
+                            failure = .corrupt("a bit pattern that starts no code")
+                            initialized = i
+                            return
+                        }
+                        consumed += length
+                        if consumed > totalBits {
+                            failure = .truncated
+                            initialized = i
+                            return
+                        }
+                        out[i] = UInt16(truncatingIfNeeded: entry >> 8)
+                        buffer >>= UInt64(length)
+                        buffered -= length
+                    }
+                    initialized = count
+                }
+            }
+        }
+        if let failure { throw failure }
+        return output
+    }
+}
