@@ -60,6 +60,8 @@ let package = Package(
             name: "SqueezeEncode",
             dependencies: ["CZstd", .product(name: "HeapModule", package: "swift-collections")]
         ),
+        /// The `.sqz` container: sections, checksums, per-layer coded streams.
+        .target(name: "SqueezeContainer", dependencies: ["SqueezeModel", "SqueezeReader", "SqueezeEncode"]),
         /// Hot loops (GEMM, im2col, pooling); built for AVX2 + FMA.
         .target(
             name: "SqueezeKernels",
@@ -75,6 +77,7 @@ let package = Package(
             name: "SqueezeCompress",
             dependencies: [
                 "SqueezeModel", "SqueezeReader", "SqueezeKernels", "SqueezeExecutor", "SqueezeImage",
+                "SqueezeEncode", "SqueezeContainer",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -103,6 +106,13 @@ let package = Package(
             name: "SqueezeEncodeTests",
             dependencies: [
                 "SqueezeEncode",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "SqueezeContainerTests",
+            dependencies: [
+                "SqueezeContainer", "SqueezeReader", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -3,3 +3,5 @@
 @_exported import SqueezeImage
 @_exported import SqueezeModel
 @_exported import SqueezeReader
+@_exported import SqueezeContainer
+@_exported import SqueezeEncode

@@ -1,31 +1,49 @@
 extension HuffmanCode {
-    /// The code lengths as stored in a container: one byte giving the bits per
-    /// length (4, or 8 when a code is longer than 15 bits), then the lengths of
-    /// symbols `0..<alphabetSize` packed least-significant bit first.
+    /// The code lengths as stored in a container, delta-coded because lengths of
+    /// neighbouring symbols (nearby centroids, nearby gaps) are usually close.
+    /// Bits, least-significant first, starting from a previous length of 0:
+    /// `0` repeats the previous length; `1,0,s` moves it by one (s = 1: down);
+    /// `1,1` + 5 bits gives it outright.
     public func serializedLengths() -> [UInt8] {
-        let width = longestLength > 15 ? 8 : 4
-        var writer = BitWriter(capacity: 1 + lengths.count * width / 8)
-        writer.write(UInt32(width), width: 8)
-        for l in lengths { writer.write(UInt32(l), width: width) }
+        var writer = BitWriter(capacity: lengths.count / 4 + 1)
+        var previous = 0
+        for l in lengths.map(Int.init) {
+            if l == previous {
+                writer.write(0, width: 1)
+            } else if abs(l - previous) == 1 {
+                writer.write(1, width: 1)
+                writer.write(0, width: 1)
+                writer.write(l < previous ? 1 : 0, width: 1)
+            } else {
+                writer.write(0b11, width: 2)
+                writer.write(UInt32(l), width: 5)
+            }
+            previous = l
+        }
         return writer.finish()
-    }
-
-    /// The size in bytes of `serializedLengths()` for an alphabet, given its width.
-    public static func serializedLengthsSize(alphabetSize: Int, width: Int) -> Int {
-        1 + (alphabetSize * width + 7) / 8
     }
 
     /// Reads a code from `serializedLengths()` bytes; `alphabetSize` comes from
     /// the surrounding header. Returns the code and the bytes it used.
     public static func deserialize(_ bytes: ArraySlice<UInt8>, alphabetSize: Int) throws(EncodingError) -> (HuffmanCode, Int) {
         guard alphabetSize >= 0, alphabetSize <= 1 << 16 else { throw .absurdSize(alphabetSize) }
-        guard let width = bytes.first.map(Int.init) else { throw .truncated }
-        guard width == 4 || width == 8 else { throw .corrupt("code lengths of \(width) bits") }
-        let size = serializedLengthsSize(alphabetSize: alphabetSize, width: width)
-        guard bytes.count >= size else { throw .truncated }
-        var reader = BitReader(Array(bytes.prefix(size).dropFirst()))
+        // At most 7 bits per length: never look further than that.
+        var reader = BitReader(Array(bytes.prefix((alphabetSize * 7 + 7) / 8)))
+        let available = reader.remainingBits
         var lengths = [UInt8](repeating: 0, count: alphabetSize)
-        for i in 0..<alphabetSize { lengths[i] = UInt8(try reader.read(width: width)) }
-        return (try HuffmanCode(lengths: lengths), size)
+        var previous = 0
+        for i in 0..<alphabetSize {
+            if try reader.read(width: 1) == 1 {
+                if try reader.read(width: 1) == 0 {
+                    previous += try reader.read(width: 1) == 1 ? -1 : 1
+                } else {
+                    previous = Int(try reader.read(width: 5))
+                }
+            }
+            guard (0...24).contains(previous) else { throw .invalidCodeLengths("length \(previous)") }
+            lengths[i] = UInt8(previous)
+        }
+        let used = (available - reader.remainingBits + 7) / 8
+        return (try HuffmanCode(lengths: lengths), used)
     }
 }

@@ -7,7 +7,7 @@ import HeapModule
 /// decoding is one lookup in a table of `2^maximumLength` entries.
 public struct HuffmanCode: Hashable, Sendable {
     /// The longest code the decoder's single-level table allows by default.
-    public static let defaultMaximumLength = 12
+    public static let defaultMaximumLength = 15
 
     /// The code length of each symbol; 0 for symbols that never occur.
     public let lengths: [UInt8]

@@ -76,7 +76,7 @@ struct HuffmanTests {
             // A complete code decodes any bits; what matters is that it never reads out of bounds.
             _ = try? code.decode(flipped, count: symbols.count)
         }
-        #expect(throws: EncodingError.self) { try HuffmanCode.deserialize([9, 1, 2][...], alphabetSize: 4) }
+        #expect(throws: EncodingError.self) { try HuffmanCode.deserialize([0xFF, 0xFF, 0xFF][...], alphabetSize: 4) }
         #expect(throws: EncodingError.truncated) { try HuffmanCode.deserialize([4, 0x11][...], alphabetSize: 40) }
     }
 

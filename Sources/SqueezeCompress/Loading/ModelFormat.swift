@@ -6,6 +6,8 @@ public enum ModelFormat: String, CaseIterable, Sendable, Codable {
     case deepCompression = "net"
     /// Caffe's binary `.caffemodel` weights (needs a prototxt).
     case caffeModel = "caffemodel"
+    /// SqueezeCompress's own container: network and parameters together.
+    case squeeze = "sqz"
 
     /// The format of `url`, from its extension.
     public init?(url: URL) {
@@ -16,6 +18,7 @@ public enum ModelFormat: String, CaseIterable, Sendable, Codable {
     public var needsDefinition: Bool {
         switch self {
         case .deepCompression, .caffeModel: true
+        case .squeeze: false
         }
     }
 
@@ -24,6 +27,7 @@ public enum ModelFormat: String, CaseIterable, Sendable, Codable {
         switch self {
         case .deepCompression: "Deep-Compression .net"
         case .caffeModel: "Caffe .caffemodel"
+        case .squeeze: ".sqz container"
         }
     }
 }

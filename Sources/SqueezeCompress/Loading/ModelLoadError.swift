@@ -1,3 +1,6 @@
+import SqueezeContainer
+import SqueezeReader
+
 /// Why a model could not be opened.
 public enum ModelLoadError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The extension names no known model format.
@@ -6,6 +9,8 @@ public enum ModelLoadError: Error, Hashable, Sendable, CustomStringConvertible {
     case missingDefinition(path: String, format: ModelFormat)
     /// The definition or weights could not be read.
     case reader(ReaderError)
+    /// A `.sqz` container could not be read.
+    case container(ContainerError)
 
     /// A one-line explanation.
     public var description: String {
@@ -16,6 +21,8 @@ public enum ModelLoadError: Error, Hashable, Sendable, CustomStringConvertible {
         case .missingDefinition(let path, let format):
             "\(path): a \(format.displayName) file holds only weights; give the network with --prototxt"
         case .reader(let error):
+            error.description
+        case .container(let error):
             error.description
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SqueezeModel
+import SqueezeContainer
 import SqueezeReader
 
 /// A model opened from files, with where it came from.
@@ -42,11 +43,15 @@ public enum ModelLoader {
                     ? try DeepCompressionFile.read(contentsOf: weights, network: network)
                     : try CaffeWeights.read(contentsOf: weights, network: network)
                 return LoadedModel(model: model, format: format, source: weights)
+            case .squeeze:
+                return LoadedModel(model: try SqueezeContainer.read(contentsOf: weights), format: format, source: weights)
             }
         } catch let error as ModelLoadError {
             throw error
         } catch let error as ReaderError {
             throw .reader(error)
+        } catch let error as ContainerError {
+            throw .container(error)
         } catch {
             preconditionFailure("unexpected error \(error)")
         }

@@ -1,0 +1,151 @@
+import Foundation
+import SqueezeEncode
+import SqueezeModel
+import SqueezeReader
+
+/// The `.sqz` container: a network and its parameters at any stage of the
+/// pipeline (dense, pruned, weight-shared), in checksummed sections.
+///
+/// Layout (docs/FORMAT.md): a 20-byte header (magic, major and minor version,
+/// section count, CRC-32C), then sections `u32 tag, u32 length, payload, u32 CRC-32C`:
+/// one `NETW` with the network definition, then one `LAYR` per weighted layer
+/// in network order. The file ends exactly after the last section.
+public enum SqueezeContainer {
+    /// What encoding produced, per layer, for reports.
+    public struct LayerEncoding: Hashable, Sendable, Codable {
+        /// The layer name.
+        public var name: String
+        /// Bytes of the whole section (framing and checksum included).
+        public var sectionBytes: Int
+        /// The coded streams.
+        public var streams: [StreamStatistics]
+        /// Bits per relative index, for pruned layers.
+        public var indexBits: Int?
+        /// Bits per codebook index (fixed width), for weight-shared layers.
+        public var codeBits: Int?
+        /// Codebook entries stored.
+        public var codebookCount: Int
+        /// Biases stored.
+        public var biasCount: Int
+    }
+
+    /// A container's bytes with what went into them.
+    public struct Encoding: Sendable {
+        /// The whole file.
+        public var bytes: [UInt8]
+        /// Bytes of the header and the network section.
+        public var overheadBytes: Int
+        /// Per weighted layer, in network order.
+        public var layers: [LayerEncoding]
+    }
+
+    /// Encodes `model` (validated first).
+    public static func encode(_ model: Model, options: ContainerOptions = ContainerOptions()) throws(ContainerError) -> Encoding {
+        do { try model.validate() } catch { throw .invalidModel(error.description) }
+        for bits in [options.convolutionIndexBits, options.fullyConnectedIndexBits] where !(1...16).contains(bits) {
+            throw .invalidModel("index width \(bits) bits is outside 1...16")
+        }
+        var file = ByteWriter()
+        file.append(SqueezeFormat.magic)
+        file.u16(UInt16(SqueezeFormat.majorVersion))
+        file.u16(UInt16(SqueezeFormat.minorVersion))
+        let weighted = model.network.weightedLayers
+        file.u32(UInt32(1 + weighted.count))
+        file.u32(CRC32C.checksum(file.bytes))
+        appendSection(.network, payload: try NetworkSection.encode(model.network), to: &file)
+        let overhead = file.bytes.count
+        var layers: [LayerEncoding] = []
+        for layer in weighted {
+            guard let parameters = model.parameters[layer.name] else { throw .invalidModel("layer '\(layer.name)' has no weights") }
+            let isFullyConnected: Bool
+            if case .innerProduct = layer.kind { isFullyConnected = true } else { isFullyConnected = false }
+            let bits = isFullyConnected ? options.fullyConnectedIndexBits : options.convolutionIndexBits
+            let encoded = try LayerSection.encode(name: layer.name, parameters: parameters, indexBits: bits, options: options)
+            let before = file.bytes.count
+            appendSection(.layer, payload: encoded.payload, to: &file)
+            layers.append(LayerEncoding(name: layer.name, sectionBytes: file.bytes.count - before, streams: encoded.streams,
+                                        indexBits: encoded.indexBits, codeBits: encoded.codeBits,
+                                        codebookCount: encoded.codebookCount, biasCount: parameters.bias.count))
+        }
+        return Encoding(bytes: file.bytes, overheadBytes: overhead, layers: layers)
+    }
+
+    private static func appendSection(_ tag: SqueezeFormat.Tag, payload: [UInt8], to file: inout ByteWriter) {
+        let start = file.bytes.count
+        file.u32(tag.rawValue)
+        file.u32(UInt32(payload.count))
+        file.append(payload)
+        let crc = file.bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        file.u32(crc)
+    }
+
+    /// Reads the container at `url`.
+    public static func read(contentsOf url: URL) throws(ContainerError) -> Model {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: url.path)
+            throw .io(path: url.path, reason: exists ? "cannot read: \((error as NSError).localizedDescription)" : "no such file")
+        }
+        return try decode([UInt8](data), source: url.path)
+    }
+
+    /// Decodes a container's bytes; `source` names it in errors. Every section's
+    /// checksum is verified before its contents are trusted.
+    public static func decode(_ bytes: [UInt8], source: String) throws(ContainerError) -> Model {
+        guard bytes.count >= SqueezeFormat.magic.count, Array(bytes.prefix(8)) == SqueezeFormat.magic else {
+            if bytes.count < 8, bytes == Array(SqueezeFormat.magic.prefix(bytes.count)) {
+                throw .truncated(file: source, section: "the header")
+            }
+            throw .notAContainer(file: source)
+        }
+        guard bytes.count >= SqueezeFormat.headerSize else { throw .truncated(file: source, section: "the header") }
+        let headerCRC = UInt32(bytes[16]) | UInt32(bytes[17]) << 8 | UInt32(bytes[18]) << 16 | UInt32(bytes[19]) << 24
+        guard CRC32C.checksum(Array(bytes[0..<16])) == headerCRC else { throw .checksumMismatch(file: source, section: "the header") }
+        var header = ByteReader(bytes, range: 8..<16, file: source, section: "the header")
+        let major = Int(try header.u16("version")), minor = Int(try header.u16("version"))
+        guard major == SqueezeFormat.majorVersion else { throw .unsupportedVersion(file: source, major: major, minor: minor) }
+        let sectionCount = Int(try header.u32("section count"))
+        guard sectionCount >= 1, sectionCount <= (bytes.count - SqueezeFormat.headerSize) / 12 else {
+            throw .malformed(file: source, section: "the header", reason: "\(sectionCount) sections cannot fit in \(bytes.count) bytes")
+        }
+        var offset = SqueezeFormat.headerSize
+        var network: Network?
+        var parameters: [String: LayerParameters] = [:]
+        var layerOrder: [String] = []
+        for index in 0..<sectionCount {
+            let label = "section \(index + 1) of \(sectionCount)"
+            guard bytes.count - offset >= 8 else { throw .truncated(file: source, section: label) }
+            var frame = ByteReader(bytes, range: offset..<(offset + 8), file: source, section: label)
+            let tagValue = try frame.u32("tag"), length = Int(try frame.u32("length"))
+            guard length <= bytes.count - offset - 12 else { throw .truncated(file: source, section: label) }
+            let end = offset + 8 + length
+            let stored = UInt32(bytes[end]) | UInt32(bytes[end + 1]) << 8 | UInt32(bytes[end + 2]) << 16 | UInt32(bytes[end + 3]) << 24
+            let computed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[offset..<end])) }
+            guard stored == computed else { throw .checksumMismatch(file: source, section: label) }
+            guard let tag = SqueezeFormat.Tag(rawValue: tagValue) else {
+                throw .malformed(file: source, section: label, reason: "unknown section tag 0x\(String(tagValue, radix: 16))")
+            }
+            let named = "\(label) (\(tag.name))"
+            var reader = ByteReader(bytes, range: (offset + 8)..<end, file: source, section: named)
+            switch tag {
+            case .network:
+                guard index == 0, network == nil else { throw reader.failure("a second network definition") }
+                network = try NetworkSection.decode(&reader)
+            case .layer:
+                guard network != nil else { throw reader.failure("a layer before the network definition") }
+                let (name, layer) = try LayerSection.decode(&reader)
+                guard parameters[name] == nil else { throw reader.failure("layer '\(name)' appears twice") }
+                parameters[name] = layer
+                layerOrder.append(name)
+            }
+            offset = end + 4
+        }
+        guard offset == bytes.count else { throw .trailingBytes(file: source, count: bytes.count - offset) }
+        guard let network else { throw .malformed(file: source, section: "section 1", reason: "no network definition") }
+        let model = Model(network: network, parameters: parameters)
+        do { try model.validate() } catch { throw .malformed(file: source, section: "the layers", reason: error.description) }
+        return model
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import SqueezeCompress
+
+extension EntropyCodec: ExpressibleByArgument {}
+
+/// How to write a `.sqz`: the entropy coder and relative-index widths.
+struct ContainerOptionGroup: ParsableArguments {
+    @Option(help: "Entropy coder for codebook and relative indices: \(EntropyCodec.allCases.map(\.rawValue).joined(separator: "|")).")
+    var codec: EntropyCodec = .huffman
+
+    @Option(help: "Bits per relative index in convolution layers (1...16).")
+    var convIndexBits: Int = 8
+
+    @Option(help: "Bits per relative index in fully connected layers (1...16).")
+    var fcIndexBits: Int = 5
+
+    func validate() throws {
+        for (name, bits) in [("--conv-index-bits", convIndexBits), ("--fc-index-bits", fcIndexBits)] where !(1...16).contains(bits) {
+            throw ValidationError("\(name) must be between 1 and 16, got \(bits)")
+        }
+    }
+
+    var options: ContainerOptions {
+        ContainerOptions(codec: codec, convolutionIndexBits: convIndexBits, fullyConnectedIndexBits: fcIndexBits)
+    }
+}

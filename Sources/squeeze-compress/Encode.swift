@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import SqueezeCompress
+
+/// Writes a loaded model as a `.sqz`, timing the encoding, and reports it.
+enum ContainerWriting {
+    static func write(_ model: Model, to path: String, options: ContainerOptions, from source: String) throws {
+        let start = ContinuousClock.now
+        let encoding = try SqueezeContainer.encode(model, options: options)
+        let elapsed = ContinuousClock.now - start
+        try AtomicFile.write(Data(encoding.bytes), to: URL(fileURLWithPath: path))
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        print("\(path): \(encoding.bytes.count) bytes (\(options.codec.rawValue)), from \(source), encoded in \(String(format: "%.1f", ms)) ms")
+    }
+}
+
+/// `squeeze-compress import`: a Deep-Compression `.net` (or `.caffemodel`) becomes a `.sqz`.
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a .net or .caffemodel (with --prototxt) into a .sqz container, losslessly.")
+
+    @Option(help: ArgumentHelp("The Caffe network definition.", valueName: "prototxt"))
+    var prototxt: String
+
+    @Option(help: ArgumentHelp("The weights: Deep-Compression .net or Caffe .caffemodel.", valueName: "file"))
+    var weights: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The container to write.", valueName: "out.sqz"))
+    var output: String
+
+    @OptionGroup var container: ContainerOptionGroup
+
+    func run() throws {
+        let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: weights), prototxt: URL(fileURLWithPath: prototxt))
+        try ContainerWriting.write(loaded.model, to: output, options: container.options, from: loaded.summary)
+    }
+}
+
+/// `squeeze-compress encode`: re-encode any model into a `.sqz` with a chosen codec.
+struct Encode: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a model as a .sqz with the chosen entropy coder.")
+
+    @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "in"))
+    var input: String
+
+    @Option(help: ArgumentHelp("The network definition, for .net and .caffemodel inputs.", valueName: "prototxt"))
+    var prototxt: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The container to write.", valueName: "out.sqz"))
+    var output: String
+
+    @OptionGroup var container: ContainerOptionGroup
+
+    func run() throws {
+        let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
+        try ContainerWriting.write(loaded.model, to: output, options: container.options, from: input)
+    }
+}
+
+/// `squeeze-compress decode`: entropy-decode a `.sqz` (by default into fixed-width raw streams).
+struct Decode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode a .sqz and write it again, by default without entropy coding (--codec raw).")
+
+    @Argument(help: ArgumentHelp("The container to read.", valueName: "in.sqz"))
+    var input: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The container to write.", valueName: "out.sqz"))
+    var output: String
+
+    @OptionGroup var container: ContainerOptionGroup
+
+    func run() throws {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
+            throw ContainerError.io(path: input, reason: FileManager.default.fileExists(atPath: input) ? "cannot read" : "no such file")
+        }
+        let bytes = [UInt8](data)
+        let start = ContinuousClock.now
+        let model = try SqueezeContainer.decode(bytes, source: input)
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        print("\(input): \(bytes.count) bytes decoded in \(String(format: "%.1f", ms)) ms")
+        var options = container.options
+        if !CommandLine.arguments.contains("--codec") { options.codec = .raw }
+        try ContainerWriting.write(model, to: output, options: options, from: input)
+    }
+}
