@@ -39,6 +39,11 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         /// libjpeg reports errors by longjmp; this C shim keeps that inside C.
         .target(name: "CJPEGDecode", dependencies: ["CLibJPEG"]),
 
@@ -72,12 +77,24 @@ let package = Package(
         .target(name: "SqueezeExecutor", dependencies: ["SqueezeModel", "SqueezeKernels"]),
         /// JPEG decoding and Caffe-style preprocessing.
         .target(name: "SqueezeImage", dependencies: ["CJPEGDecode"]),
+        /// Training data: MNIST CSV digits, labelled JPEG folders with augmentation.
+        .target(name: "SqueezeData", dependencies: ["CZlib", "SqueezeImage"]),
+        /// The training engine: backward passes, losses, SGD, data-parallel trainer.
+        .target(
+            name: "SqueezeTrain",
+            dependencies: ["SqueezeModel", "SqueezeKernels", "SqueezeExecutor", "SqueezeData"]
+        ),
+        /// Stage one: magnitude pruning into sparse weights.
+        .target(name: "SqueezePrune", dependencies: ["SqueezeModel"]),
+        /// Stage two: k-means weight sharing.
+        .target(name: "SqueezeQuantize", dependencies: ["SqueezeModel"]),
         /// The toolkit's public face: model loading, classification, evaluation.
         .target(
             name: "SqueezeCompress",
             dependencies: [
                 "SqueezeModel", "SqueezeReader", "SqueezeKernels", "SqueezeExecutor", "SqueezeImage",
-                "SqueezeEncode", "SqueezeContainer",
+                "SqueezeEncode", "SqueezeContainer", "SqueezeData", "SqueezeTrain", "SqueezePrune",
+                "SqueezeQuantize",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -123,6 +140,21 @@ let package = Package(
         .testTarget(
             name: "SqueezeImageTests",
             dependencies: ["SqueezeImage", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SqueezeDataTests",
+            dependencies: ["SqueezeData", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SqueezeTrainTests",
+            dependencies: ["SqueezeTrain", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SqueezeQuantizeTests",
+            dependencies: [
+                "SqueezeQuantize", "SqueezePrune",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "SqueezeCompressTests",

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what SqueezeCompress needs on a Debian machine: the C libraries it links
-# (libjpeg-turbo, OpenBLAS, zstd) and pkg-config. Does nothing when all are present.
+# (libjpeg-turbo, OpenBLAS, zstd, zlib) and pkg-config. Does nothing when all are present.
 set -euo pipefail
 
-packages=(pkg-config libjpeg62-turbo-dev libopenblas-dev libzstd-dev)
+packages=(pkg-config libjpeg62-turbo-dev libopenblas-dev libzstd-dev zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
