@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SqueezeTrainTests",
-            dependencies: ["SqueezeTrain", "TestSupport"]
+            dependencies: ["SqueezeTrain", "SqueezeReader", "TestSupport"]
         ),
         .testTarget(
             name: "SqueezeQuantizeTests",

@@ -41,12 +41,7 @@ extension DenseProgram {
             switch layer.kind {
             case .convolution(let p):
                 guard let weights else { throw .invalidModel(.missingWeights(layer: layer.name)) }
-                let g = ConvolutionGeometry(
-                    channels: x.channels / p.groups, height: x.height, width: x.width,
-                    kernelHeight: p.kernel.height, kernelWidth: p.kernel.width,
-                    strideHeight: p.stride.height, strideWidth: p.stride.width,
-                    padHeight: p.padding.height, padWidth: p.padding.width,
-                    dilationHeight: p.dilation.height, dilationWidth: p.dilation.width)
+                let g = ConvolutionGeometry(input: x, convolution: p)
                 operation = .convolution(Convolution(geometry: g, batch: x.batch, groups: p.groups,
                                                      outputChannels: p.outputChannels, weights: weights,
                                                      hasBias: p.hasBias))
@@ -63,12 +58,7 @@ extension DenseProgram {
                 if p.isGlobal {
                     operation = .globalAveragePool(planes: planes, planeSize: x.height * x.width)
                 } else {
-                    let y = shapes.outputs[0]
-                    let g = PoolingGeometry(
-                        height: x.height, width: x.width, outputHeight: y.height, outputWidth: y.width,
-                        kernelHeight: p.kernel.height, kernelWidth: p.kernel.width,
-                        strideHeight: p.stride.height, strideWidth: p.stride.width,
-                        padHeight: p.padding.height, padWidth: p.padding.width)
+                    let g = PoolingGeometry(input: x, output: shapes.outputs[0], pooling: p)
                     operation = p.method == .max ? .maxPool(g, planes: planes) : .averagePool(g, planes: planes)
                 }
             case .concat(let axis):

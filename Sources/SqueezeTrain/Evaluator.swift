@@ -1,0 +1,92 @@
+import Dispatch
+import Foundation
+import SqueezeData
+import SqueezeKernels
+
+/// Accuracy of a model on a sample set.
+public struct AccuracyResult: Codable, Hashable, Sendable {
+    /// The number of samples.
+    public var samples: Int
+    /// Samples whose top class is the label.
+    public var top1Hits: Int
+    /// Samples whose label is among the five best classes.
+    public var top5Hits: Int
+    /// Wall-clock seconds.
+    public var seconds: Double
+
+    /// Top-1 accuracy.
+    public var top1: Double { samples > 0 ? Double(top1Hits) / Double(samples) : 0 }
+    /// Top-5 accuracy.
+    public var top5: Double { samples > 0 ? Double(top5Hits) / Double(samples) : 0 }
+}
+
+/// Measures accuracy with the training graph's forward pass (Dropout off), in
+/// batches spread over threads; used between training stages, where building an
+/// inference program for every candidate would cost more than the pass itself.
+public enum Evaluator {
+    /// Top-1 and top-5 accuracy of `parameters` on every sample.
+    public static func accuracy(of parameters: TrainableParameters, on samples: some SampleSet,
+                                batchSize: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                progress: (@Sendable (Int) -> Void)? = nil) throws(TrainingError) -> AccuracyResult {
+        guard (1...256).contains(threads) else { throw .invalidOption("--threads must be between 1 and 256") }
+        let workers = max(1, min(threads, samples.count))
+        let graphs = try (0..<workers).map { (_) throws(TrainingError) in
+            try TrainingGraph(parameters: parameters, capacity: batchSize)
+        }
+        try Trainer.check(samples, fits: graphs[0])
+        let blasThreads = BLAS.threadCount
+        if workers > 1 { BLAS.threadCount = 1 }
+        defer { BLAS.threadCount = blasThreads }
+        let start = ContinuousClock.now
+        let batches = (samples.count + batchSize - 1) / batchSize
+        let tally = Tally()
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let graph = graphs[w]
+            let size = graph.sampleShape.elementCount, classes = graph.classCount
+            for b in stride(from: w, to: batches, by: workers) {
+                let range = (b * batchSize)..<min((b + 1) * batchSize, samples.count)
+                do throws(DataError) {
+                    for (i, index) in range.enumerated() {
+                        var none: SeededGenerator? = nil
+                        try samples.load(index, random: &none,
+                                         into: UnsafeMutableBufferPointer(rebasing: graph.input[(i * size)..<((i + 1) * size)]))
+                    }
+                } catch {
+                    tally.fail(error)
+                    return
+                }
+                graph.forward(count: range.count)
+                var top1 = 0, top5 = 0
+                for (i, index) in range.enumerated() {
+                    let label = samples.label(at: index)
+                    let row = graph.outputs.baseAddress! + i * classes
+                    let better = (0..<classes).reduce(0) { $0 + (row[$1] > row[label] ? 1 : 0) }
+                    if better == 0 { top1 += 1 }
+                    if better < 5 { top5 += 1 }
+                }
+                tally.add(range.count, top1, top5)
+                if w == 0 { progress?(tally.done) }
+            }
+        }
+        if let error = tally.error { throw .data(error) }
+        let elapsed = ContinuousClock.now - start
+        return AccuracyResult(samples: samples.count, top1Hits: tally.top1, top5Hits: tally.top5,
+                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}
+
+private final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var done = 0, top1 = 0, top5 = 0
+    private(set) var error: DataError?
+
+    func add(_ n: Int, _ a: Int, _ b: Int) {
+        lock.lock(); defer { lock.unlock() }
+        done += n; top1 += a; top5 += b
+    }
+
+    func fail(_ e: DataError) {
+        lock.lock(); defer { lock.unlock() }
+        error = e
+    }
+}
