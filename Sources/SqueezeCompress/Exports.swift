@@ -5,3 +5,7 @@
 @_exported import SqueezeReader
 @_exported import SqueezeContainer
 @_exported import SqueezeEncode
+@_exported import SqueezeData
+@_exported import SqueezeTrain
+@_exported import SqueezePrune
+@_exported import SqueezeQuantize

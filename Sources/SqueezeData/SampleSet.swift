@@ -64,3 +64,23 @@ extension SampleSet {
         return (SampleSubset(self, indices: train), SampleSubset(self, indices: test))
     }
 }
+
+/// Any sample set behind one concrete type, so that sets chosen at run time
+/// (a CSV or a folder, split or not) can be subset and passed around.
+public struct AnySampleSet: SampleSet {
+    /// The wrapped set.
+    public let base: any SampleSet
+
+    /// Wraps `base`.
+    public init(_ base: any SampleSet) {
+        if let already = base as? AnySampleSet { self = already } else { self.base = base }
+    }
+
+    public var count: Int { base.count }
+    public var sampleShape: [Int] { base.sampleShape }
+    public var classCount: Int { base.classCount }
+    public func label(at index: Int) -> Int { base.label(at: index) }
+    public func load(_ index: Int, random: inout SeededGenerator?, into output: UnsafeMutableBufferPointer<Float>) throws(DataError) {
+        try base.load(index, random: &random, into: output)
+    }
+}

@@ -18,6 +18,33 @@ public struct AccuracyResult: Codable, Hashable, Sendable {
     public var top1: Double { samples > 0 ? Double(top1Hits) / Double(samples) : 0 }
     /// Top-5 accuracy.
     public var top5: Double { samples > 0 ? Double(top5Hits) / Double(samples) : 0 }
+
+    /// An accuracy result.
+    public init(samples: Int, top1Hits: Int, top5Hits: Int, seconds: Double) {
+        self.samples = samples
+        self.top1Hits = top1Hits
+        self.top5Hits = top5Hits
+        self.seconds = seconds
+    }
+
+    private enum CodingKeys: String, CodingKey { case samples, top1Hits, top5Hits, seconds, top1, top5 }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(samples: try c.decode(Int.self, forKey: .samples), top1Hits: try c.decode(Int.self, forKey: .top1Hits),
+                  top5Hits: try c.decode(Int.self, forKey: .top5Hits), seconds: try c.decode(Double.self, forKey: .seconds))
+    }
+
+    /// Encodes the counts and, for readers, the two accuracies.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(top1Hits, forKey: .top1Hits)
+        try c.encode(top5Hits, forKey: .top5Hits)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(top1, forKey: .top1)
+        try c.encode(top5, forKey: .top5)
+    }
 }
 
 /// Measures accuracy with the training graph's forward pass (Dropout off), in
@@ -31,7 +58,7 @@ public enum Evaluator {
         guard (1...256).contains(threads) else { throw .invalidOption("--threads must be between 1 and 256") }
         let workers = max(1, min(threads, samples.count))
         let graphs = try (0..<workers).map { (_) throws(TrainingError) in
-            try TrainingGraph(parameters: parameters, capacity: batchSize)
+            try TrainingGraph(parameters: parameters, capacity: batchSize, forTraining: false)
         }
         try Trainer.check(samples, fits: graphs[0])
         let blasThreads = BLAS.threadCount

@@ -29,7 +29,7 @@ public final class Trainer {
             graphs.append(try TrainingGraph(parameters: parameters, capacity: share))
             if case .distillation = options.loss {
                 guard let teacher else { throw .invalidOption("distillation needs a teacher model") }
-                teachers.append(try TrainingGraph(parameters: teacher, capacity: share))
+                teachers.append(try TrainingGraph(parameters: teacher, capacity: share, forTraining: false))
             }
         }
         if let t = teachers.first, t.classCount != graphs[0].classCount {

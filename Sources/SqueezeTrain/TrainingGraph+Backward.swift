@@ -5,6 +5,7 @@ extension TrainingGraph {
     /// forward pass of `count` images, adding to the weight and bias gradients.
     public func backward(count: Int) {
         precondition((1...capacity).contains(count), "backward of \(count) images in a graph of \(capacity)")
+        precondition(forTraining, "backward on a forward-only graph")
         // The logits' gradient is the loss's; every other buffer starts at zero.
         for id in gradients.indices where id != logits && needsGradient[id] {
             gradients[id].baseAddress!.update(repeating: 0, count: perImage[id] * count)

@@ -19,6 +19,8 @@ public final class TrainingGraph: @unchecked Sendable {
     public let classCount: Int
     /// The shape of one input image.
     public let sampleShape: TensorShape
+    /// Whether the graph has gradient buffers (`backward` may run).
+    public let forTraining: Bool
 
     let steps: [Step]
     /// Floats per image of each buffer; buffer 0 is the input.
@@ -60,8 +62,9 @@ public final class TrainingGraph: @unchecked Sendable {
     /// Compiles the parameters' network for passes of up to `capacity` images.
     ///
     /// A final Softmax is dropped (the loss works on logits); other layers without
-    /// a backward pass (LRN, an inner Softmax) are refused.
-    public init(parameters: TrainableParameters, capacity: Int) throws(TrainingError) {
+    /// a backward pass (LRN, an inner Softmax) are refused. A graph made with
+    /// `forTraining: false` has no gradient buffers and only runs forward.
+    public init(parameters: TrainableParameters, capacity: Int, forTraining: Bool = true) throws(TrainingError) {
         guard (1...4096).contains(capacity) else { throw .invalidOption("batch of \(capacity) images per worker is out of range") }
         let network = parameters.network
         guard network.inputs.count == 1 else {
@@ -154,14 +157,15 @@ public final class TrainingGraph: @unchecked Sendable {
             return UnsafeMutableBufferPointer(rebasing: b[..<count])
         }
         values = perImage.map { allocate($0 * capacity) }
-        needsGradient = perImage.indices.map { $0 != 0 }
-        gradients = perImage.indices.map { allocate($0 == 0 ? 0 : perImage[$0] * capacity) }
+        needsGradient = perImage.indices.map { $0 != 0 && forTraining }
+        gradients = perImage.indices.map { allocate($0 == 0 || !forTraining ? 0 : perImage[$0] * capacity) }
         columns = allocate(columnSize)
-        columnGradients = allocate(columnSize)
+        columnGradients = allocate(forTraining ? columnSize : 0)
         argmax = argmaxSizes.map { allocate($0 * capacity) }
         dropoutMasks = maskSizes.map { allocate($0 * capacity) }
-        weightGradients = parameters.slots.map { allocate($0.weights.count) }
-        biasGradients = parameters.slots.map { allocate($0.bias.count) }
+        weightGradients = parameters.slots.map { allocate(forTraining ? $0.weights.count : 0) }
+        biasGradients = parameters.slots.map { allocate(forTraining ? $0.bias.count : 0) }
+        self.forTraining = forTraining
     }
 
     deinit {

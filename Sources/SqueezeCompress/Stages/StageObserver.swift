@@ -1,0 +1,69 @@
+import SqueezeModel
+import SqueezeTrain
+
+/// Callbacks through which long stages report progress (the CLI draws bars).
+public struct StageObserver: Sendable {
+    /// A new phase starts: its title and the number of items it will count.
+    public var phase: @Sendable (_ title: String, _ total: Int) -> Void
+    /// Training progress within the current phase.
+    public var training: @Sendable (TrainingProgress) -> Void
+    /// Items done in the current phase (evaluation images).
+    public var advance: @Sendable (_ done: Int) -> Void
+    /// The current phase ended.
+    public var finish: @Sendable () -> Void
+
+    /// An observer.
+    public init(phase: @escaping @Sendable (String, Int) -> Void = { _, _ in },
+                training: @escaping @Sendable (TrainingProgress) -> Void = { _ in },
+                advance: @escaping @Sendable (Int) -> Void = { _ in },
+                finish: @escaping @Sendable () -> Void = {}) {
+        self.phase = phase
+        self.training = training
+        self.advance = advance
+        self.finish = finish
+    }
+
+    /// Reports nothing.
+    public static let silent = StageObserver()
+}
+
+/// Retraining between or after compression steps: the data and how to train.
+public struct Retraining: Sendable {
+    /// The training samples.
+    public var data: TrainingData
+    /// Epochs, learning rate, loss, threads...
+    public var options: TrainingOptions
+
+    /// A retraining setup.
+    public init(data: TrainingData, options: TrainingOptions) {
+        self.data = data
+        self.options = options
+    }
+}
+
+/// Shared steps of the stages: accuracy measurement and (re)training with progress.
+enum StageSupport {
+    static func accuracy(of model: Model, on data: TrainingData?, threads: Int, title: String,
+                         observer: StageObserver) throws -> AccuracyResult? {
+        guard let data else { return nil }
+        let parameters = try TrainableParameters(model: model, target: .weights)
+        observer.phase(title, data.samples.count)
+        defer { observer.finish() }
+        let batch = data.samples.sampleCount > 10_000 ? 4 : 64
+        return try Evaluator.accuracy(of: parameters, on: data.samples, batchSize: batch, threads: threads,
+                                      progress: observer.advance)
+    }
+
+    static func train(_ parameters: TrainableParameters, _ retraining: Retraining, teacher: Model?, title: String,
+                      observer: StageObserver) throws -> [EpochSummary] {
+        guard retraining.options.epochs > 0 else { return [] }
+        var teacherParameters: TrainableParameters?
+        if case .distillation = retraining.options.loss, let teacher {
+            teacherParameters = try TrainableParameters(model: teacher, target: .weights)
+        }
+        let trainer = try Trainer(parameters: parameters, options: retraining.options, teacher: teacherParameters)
+        observer.phase(title, retraining.data.samples.count * retraining.options.epochs)
+        defer { observer.finish() }
+        return try trainer.train(on: retraining.data.samples) { observer.training($0) }
+    }
+}

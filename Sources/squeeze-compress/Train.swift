@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import SqueezeCompress
+
+/// `squeeze-compress train`: a small network from its definition, on MNIST digits.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a network from its prototxt on MNIST CSV digits and write a dense .sqz.")
+
+    @Option(help: ArgumentHelp("The network definition (input 1x28x28, 10 outputs).", valueName: "prototxt"))
+    var prototxt: String
+
+    @Option(help: ArgumentHelp("The digits: CSV of 784 pixels and a label per line, plain or gzipped.", valueName: "file"))
+    var mnist: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The trained model to write.", valueName: "out.sqz"))
+    var output: String
+
+    @OptionGroup var training: TrainingOptionGroup
+
+    @Option(help: "Worker threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print one JSON summary instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
+        try OutputPath.check(output)
+    }
+
+    func run() throws {
+        let network = try CaffeDefinition.network(contentsOf: URL(fileURLWithPath: prototxt))
+        let (train, test) = try training.data(mnist)
+        let parameters = try TrainableParameters(initializing: network, seed: training.seed)
+        let options = training.options(loss: .crossEntropy, threads: threads)
+        let trainer = try Trainer(parameters: parameters, options: options)
+        let progress = StageProgress(quiet: json)
+        let observer = progress.observer
+        observer.phase("train", train.samples.count * options.epochs)
+        let epochs = try trainer.train(on: train.samples) { observer.training($0) }
+        observer.finish()
+        let accuracy = try test.map { test in
+            observer.phase("test", test.samples.count)
+            defer { observer.finish() }
+            return try Evaluator.accuracy(of: parameters, on: test.samples, threads: threads, progress: observer.advance)
+        }
+        let encoding = try SqueezeContainer.encode(parameters.model)
+        try AtomicFile.write(Data(encoding.bytes), to: URL(fileURLWithPath: output))
+        if json {
+            try JSONOutput.print(TrainJSON(output: output, bytes: encoding.bytes.count, epochs: epochs, test: accuracy))
+            return
+        }
+        print("network  \(network.name): \(parameters.weightCount) weights")
+        print("data     \(train.summary)")
+        for e in epochs {
+            print(String(format: "epoch %2d  loss %.4f  train acc %.4f  lr %.5f  %.1f s (%.0f img/s)", e.epoch, e.loss,
+                         e.accuracy, e.learningRate, e.seconds, e.imagesPerSecond))
+        }
+        if let test { print("test     \(test.summary): \(describe(accuracy))") }
+        print("output   \(output): \(encoding.bytes.count) bytes")
+    }
+}
+
+/// `train --json`.
+struct TrainJSON: Encodable {
+    var output: String
+    var bytes: Int
+    var epochs: [EpochSummary]
+    var test: AccuracyResult?
+}
