@@ -12,6 +12,9 @@ public enum CentroidInitialization: String, Hashable, Sendable, CaseIterable, Co
 /// One-dimensional k-means (Lloyd's algorithm) over sorted values: with sorted
 /// centroids every cluster is a contiguous run of the sorted values, so an
 /// iteration is k binary searches and prefix-sum means instead of k x n distances.
+/// A centroid left without members after convergence is moved to the worst-served
+/// value, so no code is wasted (this matters for weights that are already
+/// quantized, where linear initialisation leaves many centroids between values).
 public enum KMeans {
     /// The result of clustering.
     public struct Clustering: Hashable, Sendable {
@@ -28,7 +31,7 @@ public enum KMeans {
     ///
     /// - Precondition: `1 <= k <= 65536`, `values` not empty.
     public static func cluster(_ values: [Float], k: Int, initialization: CentroidInitialization,
-                               seed: UInt64 = 1, maxIterations: Int = 100) -> Clustering {
+                               seed: UInt64 = 1, maxIterations: Int = 300) -> Clustering {
         precondition((1...65536).contains(k) && !values.isEmpty)
         let order = values.indices.sorted { values[$0] < values[$1] }
         let sorted = order.map { values[$0] }
@@ -45,6 +48,7 @@ public enum KMeans {
         }
 
         var iterations = 0
+        var relocations = 0
         while iterations < maxIterations {
             iterations += 1
             let bounds = boundaries(sorted: sorted, centroids: centroids)
@@ -54,7 +58,17 @@ public enum KMeans {
                 if mean != centroids[c] { centroids[c] = mean; moved = true }
             }
             centroids.sort()
-            if !moved { break }
+            if !moved {
+                // An empty cluster wastes a code: move its centroid onto the value
+                // worst served by the others, and let Lloyd settle again.
+                guard relocations < centroids.count,
+                      let empty = centroids.indices.first(where: { bounds[$0 + 1] == bounds[$0] }),
+                      let worst = worstServed(sorted: sorted, centroids: centroids)
+                else { break }
+                relocations += 1
+                centroids[empty] = worst
+                centroids.sort()
+            }
         }
         let bounds = boundaries(sorted: sorted, centroids: centroids)
         var assignments = [UInt16](repeating: 0, count: values.count)
@@ -62,6 +76,20 @@ public enum KMeans {
             for s in bounds[c]..<bounds[c + 1] { assignments[order[s]] = UInt16(c) }
         }
         return Clustering(centroids: centroids, assignments: assignments, iterations: iterations)
+    }
+
+    /// The value farthest from its nearest centroid, when it is not a centroid itself.
+    static func worstServed(sorted: [Float], centroids: [Float]) -> Float? {
+        let bounds = boundaries(sorted: sorted, centroids: centroids)
+        var worst: Float?, distance: Float = 0
+        for c in centroids.indices where bounds[c + 1] > bounds[c] {
+            // Within a run the farthest value is at one of its ends.
+            for v in [sorted[bounds[c]], sorted[bounds[c + 1] - 1]] where abs(v - centroids[c]) > distance {
+                distance = abs(v - centroids[c])
+                worst = v
+            }
+        }
+        return worst
     }
 
     /// `bounds[c]..<bounds[c+1]` is the run of sorted values nearest to centroid `c`.

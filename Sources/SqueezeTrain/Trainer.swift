@@ -102,7 +102,7 @@ public final class Trainer {
         let workers = (batch.count + share - 1) / share
         let results = WorkerResults(count: workers)
         let scale = 1 / Float(batch.count)
-        let seed = options.seed, augment = options.augment, loss = options.loss
+        let seed = options.seed, augment = options.augment, loss = options.loss, dropout = options.dropout
         let graphs = self.graphs, teachers = self.teachers
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let graph = graphs[w]
@@ -117,8 +117,8 @@ public final class Trainer {
                 }
                 let labels = part.map { samples.label(at: $0) }
                 graph.zeroParameterGradients()
-                var dropout = SeededGenerator(seed: seed, stream: 0x4450, UInt64(epoch), UInt64(batchIndex), UInt64(w))
-                graph.forward(count: part.count, dropoutSeed: dropout.next())
+                var masks = SeededGenerator(seed: seed, stream: 0x4450, UInt64(epoch), UInt64(batchIndex), UInt64(w))
+                graph.forward(count: part.count, dropoutSeed: dropout ? masks.next() : nil)
                 var teacherLogits: UnsafePointer<Float>?
                 if case .distillation = loss {
                     let teacher = teachers[w]

@@ -20,6 +20,9 @@ public struct TrainingOptions: Hashable, Sendable {
     public var trainBiases: Bool
     /// Random crops and mirrors where the data supports them.
     public var augment: Bool
+    /// Whether Dropout layers drop at training time. Off suits distillation,
+    /// where the teacher runs without dropout and the student should match it.
+    public var dropout: Bool
     /// Fixes shuffles, initialisation, dropout and augmentation.
     public var seed: UInt64
     /// Worker threads (each runs part of every batch).
@@ -28,7 +31,7 @@ public struct TrainingOptions: Hashable, Sendable {
     /// Options; defaults suit fine-tuning with labels.
     public init(epochs: Int = 1, batchSize: Int = 32, learningRate: Float = 0.01, learningRateDecay: Float = 1,
                 momentum: Float = 0.9, weightDecay: Float = 5e-4, loss: LossFunction = .crossEntropy,
-                trainBiases: Bool = true, augment: Bool = true, seed: UInt64 = 1,
+                trainBiases: Bool = true, augment: Bool = true, dropout: Bool = true, seed: UInt64 = 1,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -39,6 +42,7 @@ public struct TrainingOptions: Hashable, Sendable {
         self.loss = loss
         self.trainBiases = trainBiases
         self.augment = augment
+        self.dropout = dropout
         self.seed = seed
         self.threads = threads
     }

@@ -32,6 +32,9 @@ struct TrainingOptionGroup: ParsableArguments {
     @Flag(help: "No random crops or mirrors.")
     var noAugment = false
 
+    @Flag(help: "Dropout layers keep everything while training (suits distillation).")
+    var noDropout = false
+
     @Option(help: ArgumentHelp("Hold out every k-th sample of the data for testing (0: no split).", valueName: "k"))
     var holdout: Int = 0
 
@@ -44,7 +47,8 @@ struct TrainingOptionGroup: ParsableArguments {
 
     func options(loss: LossFunction, threads: Int) -> TrainingOptions {
         TrainingOptions(epochs: epochs, batchSize: batch, learningRate: lr, learningRateDecay: lrDecay, momentum: momentum,
-                        weightDecay: weightDecay, loss: loss, augment: !noAugment, seed: seed, threads: threads)
+                        weightDecay: weightDecay, loss: loss, augment: !noAugment, dropout: !noDropout, seed: seed,
+                        threads: threads)
     }
 
     /// The training part of `path` and, with a hold-out split, its test part.
