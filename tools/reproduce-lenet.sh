@@ -32,7 +32,7 @@ run() {
     dense=$(accuracy "$out/$name-dense.sqz")
     final=$(accuracy "$out/$name.sqz")
     size=$(bytes "$out/$name.sqz")
-    densebytes=$("$sc" report "$out/$name.sqz" --json | sed 's/.*"dense_bytes":\([0-9]*\).*/\1/')
+    densebytes=$("$sc" report "$out/$name.sqz" --json | grep -o '"dense_bytes":[0-9]*' | head -1 | cut -d: -f2)
     awk -v n="$name" -v d="$dense" -v f="$final" -v s="$size" -v b="$densebytes" 'BEGIN {
         printf "\n%-15s dense %d bytes -> %d bytes = %.1fx smaller; test top-1 %.2f%% dense, %.2f%% compressed (%+.2f points)\n\n",
             n, b, s, b / s, 100 * d, 100 * f, 100 * (f - d) }' | tee -a "$out/summary.txt"
@@ -42,6 +42,6 @@ run() {
 # Densities per layer as in the paper's tables (ip1 a little lower to offset
 # our container's per-layer overhead); 5-bit fully connected codebooks.
 run lenet-300-100 fixtures/lenet-300-100.prototxt ip1=0.07,ip2=0.09,ip3=0.25 fc=5 5 20 20 0.05
-run lenet-5 fixtures/lenet-5.prototxt conv1=0.66,conv2=0.12,ip1=0.065,ip2=0.19 conv=8,fc=5 3 6 15 0.02
+run lenet-5 fixtures/lenet-5.prototxt conv1=0.66,conv2=0.12,ip1=0.06,ip2=0.19 conv=8,fc=5 3 6 15 0.02
 echo "== summary"
 cat "$out/summary.txt"

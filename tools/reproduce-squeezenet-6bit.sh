@@ -18,7 +18,7 @@ sc=.build/release/squeeze-compress
 
 "$sc" import --prototxt "$m/SqueezeNet_deploy.prototxt" --weights "$m/compressed_SqueezeNet.net" -o "$out/squeezenet-8bit.sqz"
 "$sc" quantize "$out/squeezenet-8bit.sqz" -o "$out/squeezenet-6bit.sqz" --bits conv=6 --init linear \
-    --finetune "$images" --eval "$images" --loss distill --temperature 2 --epochs 6 --lr 1e-5 --lr-decay 0.8 \
+    --finetune "$images" --eval "$images" --loss distill --temperature 1 --epochs 6 --lr 2e-5 --lr-decay 0.8 \
     --batch 32 --no-dropout --seed 1 --svg "$out/centroids.svg"
 "$sc" report "$out/squeezenet-6bit.sqz" --alexnet "$shared/models/alexnet/bvlc_alexnet_deploy.prototxt"
 echo "== 8-bit"
