@@ -36,7 +36,13 @@ public enum QuantizeStage {
                            threads: Int, observer: StageObserver = .silent) throws -> Outcome {
         let bits = try plan.bits(for: model)
         guard !bits.isEmpty else { throw QuantizeError.invalidBits("no layer (give --bits or --layer-bits)", 0) }
-        if let finetune { try finetune.options.validate() }
+        if let finetune {
+            try finetune.options.validate()
+            // Centroid fine-tuning needs every layer weight-shared; say so before any work.
+            for layer in model.network.weightedLayers where bits[layer.name] == nil {
+                if model.parameters[layer.name]?.weights.isShared != true { throw TrainingError.notQuantized(layer: layer.name) }
+            }
+        }
         let input = try StageSupport.accuracy(of: model, on: evaluation, threads: threads, title: "evaluate input", observer: observer)
         observer.phase("k-means", bits.count)
         let (quantized, layers) = try Quantizer.quantize(model, plan: plan, initialization: initialization, seed: seed)
@@ -48,7 +54,6 @@ public enum QuantizeStage {
             return Outcome(model: quantized, quantized: quantized, layers: layers, accuracyInput: input, accuracyQuantized: atQuantized,
                            accuracyFinetuned: nil, epochs: [], centroidsBefore: before, centroidsAfter: before)
         }
-        // Layers the plan leaves alone are not weight-shared: fine-tune only if all are.
         let parameters = try TrainableParameters(model: quantized, target: .centroids)
         let epochs = try StageSupport.train(parameters, finetune, teacher: model, title: "fine-tune centroids",
                                             observer: observer)

@@ -37,36 +37,34 @@ public enum DeepCompressionFile {
 
     private static func decode(_ raw: UnsafeRawBufferPointer, weighted: [(Layer, LayerShapes)], network: Network,
                                source: String) throws(ReaderError) -> Model {
-        do {
-            var reader = LittleEndianCursor(raw)
-            let headerBytes = 4 * weighted.count
-            guard reader.remaining >= headerBytes else {
-                throw .truncated(file: source, layer: "header (\(weighted.count) entry counts)",
-                                 needed: headerBytes, available: reader.remaining)
-            }
-            let counts = (0..<weighted.count).map { _ in Int(reader.uint32()) }
-            var parameters: [String: LayerParameters] = [:]
-            for ((layer, layerShapes), stored) in zip(weighted, counts) {
-                guard let shape = layerShapes.weight else { continue }
-                let outputs = shape[0]
-                let gapBytes = (stored - 1) / 2 + 1
-                let needed = 4 * codebookSize + 4 * outputs + stored + gapBytes
-                guard reader.remaining >= needed else {
-                    throw .truncated(file: source, layer: layer.name, needed: needed, available: reader.remaining)
-                }
-                let codebook = reader.floats(codebookSize)
-                let bias = reader.floats(outputs)
-                let codes = reader.bytes(stored)
-                let gaps = reader.bytes(gapBytes)
-                let tensor = try decodeLayer(codebook: codebook, codes: codes, gaps: gaps, shape: shape,
-                                             layer: layer.name, source: source)
-                parameters[layer.name] = LayerParameters(weights: tensor, bias: layerShapes.biasCount > 0 ? bias : [])
-            }
-            if reader.remaining > 0 { throw .trailingBytes(file: source, count: reader.remaining) }
-            let model = Model(network: network, parameters: parameters)
-            do { try model.validate() } catch { throw .invalidWeights(file: source, reason: "\(error)") }
-            return model
+        var reader = LittleEndianCursor(raw)
+        let headerBytes = 4 * weighted.count
+        guard reader.remaining >= headerBytes else {
+            throw .truncated(file: source, layer: "header (\(weighted.count) entry counts)",
+                             needed: headerBytes, available: reader.remaining)
         }
+        let counts = (0..<weighted.count).map { _ in Int(reader.uint32()) }
+        var parameters: [String: LayerParameters] = [:]
+        for ((layer, layerShapes), stored) in zip(weighted, counts) {
+            guard let shape = layerShapes.weight else { continue }
+            let outputs = shape[0]
+            let gapBytes = (stored - 1) / 2 + 1
+            let needed = 4 * codebookSize + 4 * outputs + stored + gapBytes
+            guard reader.remaining >= needed else {
+                throw .truncated(file: source, layer: layer.name, needed: needed, available: reader.remaining)
+            }
+            let codebook = reader.floats(codebookSize)
+            let bias = reader.floats(outputs)
+            let codes = reader.bytes(stored)
+            let gaps = reader.bytes(gapBytes)
+            let tensor = try decodeLayer(codebook: codebook, codes: codes, gaps: gaps, shape: shape,
+                                         layer: layer.name, source: source)
+            parameters[layer.name] = LayerParameters(weights: tensor, bias: layerShapes.biasCount > 0 ? bias : [])
+        }
+        if reader.remaining > 0 { throw .trailingBytes(file: source, count: reader.remaining) }
+        let model = Model(network: network, parameters: parameters)
+        do { try model.validate() } catch { throw .invalidWeights(file: source, reason: "\(error)") }
+        return model
     }
 
     private static func decodeLayer(codebook: [Float], codes: UnsafeRawBufferPointer, gaps: UnsafeRawBufferPointer,
