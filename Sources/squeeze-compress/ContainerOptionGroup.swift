@@ -5,8 +5,8 @@ extension EntropyCodec: ExpressibleByArgument {}
 
 /// How to write a `.sqz`: the entropy coder and relative-index widths.
 struct ContainerOptionGroup: ParsableArguments {
-    @Option(help: "Entropy coder for codebook and relative indices: \(EntropyCodec.allCases.map(\.rawValue).joined(separator: "|")).")
-    var codec: EntropyCodec = .huffman
+    @Option(help: "Entropy coder for codebook and relative indices: \(EntropyCodec.allCases.map(\.rawValue).joined(separator: "|")) (default: huffman; raw for decode).")
+    var codec: EntropyCodec?
 
     @Option(help: "Bits per relative index in convolution layers (1...16).")
     var convIndexBits: Int = 8
@@ -20,7 +20,11 @@ struct ContainerOptionGroup: ParsableArguments {
         }
     }
 
-    var options: ContainerOptions {
-        ContainerOptions(codec: codec, convolutionIndexBits: convIndexBits, fullyConnectedIndexBits: fcIndexBits)
+    /// The options, with `defaultCodec` when `--codec` is not given.
+    func options(defaultCodec: EntropyCodec = .huffman) -> ContainerOptions {
+        ContainerOptions(codec: codec ?? defaultCodec, convolutionIndexBits: convIndexBits, fullyConnectedIndexBits: fcIndexBits)
     }
+
+    /// The options with Huffman coding unless `--codec` says otherwise.
+    var options: ContainerOptions { options() }
 }

@@ -81,8 +81,6 @@ struct Decode: ParsableCommand {
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         print("\(input): \(bytes.count) bytes decoded in \(String(format: "%.1f", ms)) ms")
-        var options = container.options
-        if !CommandLine.arguments.contains("--codec") { options.codec = .raw }
-        try ContainerWriting.write(model, to: output, options: options, from: input)
+        try ContainerWriting.write(model, to: output, options: container.options(defaultCodec: .raw), from: input)
     }
 }

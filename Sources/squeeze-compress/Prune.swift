@@ -111,7 +111,7 @@ struct Prune: ParsableCommand {
             }
             if step.accuracyRetrained != nil { print("  retrained  \(describe(step.accuracyRetrained))") }
         }
-        print("output   \(output): \(encoding.bytes.count) bytes (\(container.codec.rawValue))")
+        print("output   \(output): \(encoding.bytes.count) bytes (\(container.options.codec.rawValue))")
     }
 }
 

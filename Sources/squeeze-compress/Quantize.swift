@@ -122,7 +122,7 @@ struct Quantize: ParsableCommand {
                          e.seconds, e.imagesPerSecond))
         }
         if outcome.accuracyFinetuned != nil { print("  fine-tuned \(describe(outcome.accuracyFinetuned))") }
-        print("output     \(output): \(encoding.bytes.count) bytes (\(container.codec.rawValue)); \(before) before fine-tuning")
+        print("output     \(output): \(encoding.bytes.count) bytes (\(container.options.codec.rawValue)); \(before) before fine-tuning")
     }
 }
 
