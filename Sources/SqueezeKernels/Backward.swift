@@ -68,19 +68,12 @@ public func averagePoolBackward(_ g: PoolingGeometry, planes: Int,
     for p in 0..<planes {
         let dx = inputGradient + p * inPlane, dy = outputGradient + p * outPlane
         for oy in 0..<g.outputHeight {
-            var y0 = oy * g.strideHeight - g.padHeight
-            var y1 = min(y0 + g.kernelHeight, g.height + g.padHeight)
-            let rows = y1 - y0
-            y0 = max(y0, 0)
-            y1 = min(y1, g.height)
+            let (rows, rowCount) = g.averageWindow(output: oy, axis: .vertical)
             for ox in 0..<g.outputWidth {
-                var x0 = ox * g.strideWidth - g.padWidth
-                var x1 = min(x0 + g.kernelWidth, g.width + g.padWidth)
-                let share = dy[oy * g.outputWidth + ox] / Float(rows * (x1 - x0))
-                x0 = max(x0, 0)
-                x1 = min(x1, g.width)
-                for y in y0..<y1 {
-                    for x in x0..<x1 { dx[y * g.width + x] += share }
+                let (columns, columnCount) = g.averageWindow(output: ox, axis: .horizontal)
+                let share = dy[oy * g.outputWidth + ox] / Float(rowCount * columnCount)
+                for y in rows {
+                    for x in columns { dx[y * g.width + x] += share }
                 }
             }
         }

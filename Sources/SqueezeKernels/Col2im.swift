@@ -12,8 +12,7 @@ public func col2im(_ g: ConvolutionGeometry, columns: UnsafePointer<Float>, inpu
             for kx in 0..<g.kernelWidth {
                 let xOffset = kx * g.dilationWidth - g.padWidth
                 // Same clipping as im2col: only columns that read inside the image.
-                let firstX = xOffset >= 0 ? 0 : min(ow, (-xOffset + g.strideWidth - 1) / g.strideWidth)
-                let lastX = max(firstX, min(ow, (g.width - xOffset + g.strideWidth - 1) / g.strideWidth))
+                let (firstX, lastX) = g.columnsInside(offset: xOffset)
                 for y in 0..<oh {
                     let iy = y * g.strideHeight - g.padHeight + ky * g.dilationHeight
                     guard iy >= 0, iy < g.height else { continue }

@@ -46,6 +46,15 @@ public struct ConvolutionGeometry: Sendable, Hashable {
     /// Columns of the column matrix: output positions.
     public var columnCount: Int { outputHeight * outputWidth }
 
+    /// The output columns `firstX..<lastX` whose input column, `x * stride + offset`,
+    /// falls inside the image (the others read padding).
+    @inline(__always)
+    public func columnsInside(offset: Int) -> (first: Int, last: Int) {
+        let ow = outputWidth
+        let first = offset >= 0 ? 0 : min(ow, (-offset + strideWidth - 1) / strideWidth)
+        return (first, max(first, min(ow, (width - offset + strideWidth - 1) / strideWidth)))
+    }
+
     /// Whether the input already is the column matrix (1x1, stride 1, no padding).
     public var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1
@@ -65,9 +74,7 @@ public func im2col(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, column
         for ky in 0..<g.kernelHeight {
             for kx in 0..<g.kernelWidth {
                 let xOffset = kx * g.dilationWidth - g.padWidth
-                // The output columns whose input column falls inside the image.
-                let firstX = xOffset >= 0 ? 0 : min(ow, (-xOffset + g.strideWidth - 1) / g.strideWidth)
-                let lastX = max(firstX, min(ow, (g.width - xOffset + g.strideWidth - 1) / g.strideWidth))
+                let (firstX, lastX) = g.columnsInside(offset: xOffset)
                 for y in 0..<oh {
                     let out = row + y * ow
                     let iy = y * g.strideHeight - g.padHeight + ky * g.dilationHeight

@@ -51,6 +51,23 @@ public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Floa
     }
 }
 
+extension PoolingGeometry {
+    /// An axis of the pooled plane.
+    public enum Axis: Sendable { case vertical, horizontal }
+
+    /// The input positions an average-pooling window at `output` reads along
+    /// `axis`, clipped to the input, and the divisor's factor for that axis: the
+    /// window clipped to the padded input (Caffe counts padding, not beyond it).
+    @inline(__always)
+    public func averageWindow(output o: Int, axis: Axis) -> (positions: Range<Int>, divisor: Int) {
+        let (stride, pad, kernel, size) = axis == .vertical
+            ? (strideHeight, padHeight, kernelHeight, height) : (strideWidth, padWidth, kernelWidth, width)
+        let start = o * stride - pad
+        let end = min(start + kernel, size + pad)
+        return (max(start, 0)..<max(min(end, size), max(start, 0)), end - start)
+    }
+}
+
 /// Average pooling of `planes` planes, Caffe semantics: the divisor counts the
 /// window clipped to the padded input (padding counts, beyond it does not).
 public func averagePool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
@@ -58,21 +75,14 @@ public func averagePool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<
     for p in 0..<planes {
         let src = input + p * inPlane, dst = output + p * outPlane
         for oy in 0..<g.outputHeight {
-            var y0 = oy * g.strideHeight - g.padHeight
-            var y1 = min(y0 + g.kernelHeight, g.height + g.padHeight)
-            let rows = y1 - y0
-            y0 = max(y0, 0)
-            y1 = min(y1, g.height)
+            let (rows, rowCount) = g.averageWindow(output: oy, axis: .vertical)
             for ox in 0..<g.outputWidth {
-                var x0 = ox * g.strideWidth - g.padWidth
-                var x1 = min(x0 + g.kernelWidth, g.width + g.padWidth)
-                let count = rows * (x1 - x0)
-                x0 = max(x0, 0)
-                x1 = min(x1, g.width)
+                let (columns, columnCount) = g.averageWindow(output: ox, axis: .horizontal)
+                let count = rowCount * columnCount
                 var sum: Float = 0
-                for y in y0..<y1 {
+                for y in rows {
                     let line = src + y * g.width
-                    for x in x0..<x1 { sum += line[x] }
+                    for x in columns { sum += line[x] }
                 }
                 dst[oy * g.outputWidth + ox] = sum / Float(count)
             }
