@@ -61,16 +61,11 @@ public final class DenseExecutor: InferenceEngine {
         case .convolution(let c):
             convolve(c, input: x, output: y)
         case .innerProduct(let inputCount, let outputCount, let weights, let hasBias):
-            let batch = buffers[step.inputs[0]].count / inputCount
-            weights.bias.withUnsafeBufferPointer { bias in
-                for b in 0..<batch {
-                    if hasBias { (y + b * outputCount).update(from: bias.baseAddress!, count: outputCount) }
-                }
-            }
             weights.values.withUnsafeBufferPointer { w in
-                BLAS.gemm(transposeB: true, m: batch, n: outputCount, k: inputCount,
-                          a: x, lda: inputCount, b: w.baseAddress!, ldb: inputCount,
-                          beta: hasBias ? 1 : 0, c: y, ldc: outputCount)
+                weights.bias.withUnsafeBufferPointer { bias in
+                    innerProduct(batch: buffers[step.inputs[0]].count / inputCount, inputs: inputCount, outputs: outputCount,
+                                 weights: w.baseAddress!, bias: hasBias ? bias.baseAddress : nil, input: x, output: y)
+                }
             }
         case .relu(let count, let slope):
             relu(count: count, slope: slope, input: x, output: y)
@@ -83,15 +78,7 @@ public final class DenseExecutor: InferenceEngine {
         case .globalAveragePool(let planes, let planeSize):
             globalAveragePool(planes: planes, planeSize: planeSize, input: x, output: y)
         case .concat(let outer, let chunks):
-            let total = chunks.reduce(0, +)
-            var offset = 0
-            for (id, chunk) in zip(step.inputs, chunks) {
-                let source = pointer(id)
-                for o in 0..<outer {
-                    (y + o * total + offset).update(from: source + o * chunk, count: chunk)
-                }
-                offset += chunk
-            }
+            concatenate(outer: outer, chunks: chunks, inputs: step.inputs.map { UnsafePointer(pointer($0)) }, output: y)
         case .lrnAcross(let images, let channels, let planeSize, let p):
             for i in 0..<images {
                 let offset = i * channels * planeSize
@@ -106,34 +93,12 @@ public final class DenseExecutor: InferenceEngine {
         }
     }
 
-    /// im2col + one GEMM per image and group; the bias seeds the output.
     private func convolve(_ c: DenseProgram.Step.Convolution, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        let g = c.geometry
-        let n = g.columnCount
-        let k = g.columnRows
-        let m = c.outputChannels / c.groups
-        let inputItem = g.channels * c.groups * g.height * g.width
-        let outputItem = c.outputChannels * n
         c.weights.values.withUnsafeBufferPointer { w in
             c.weights.bias.withUnsafeBufferPointer { bias in
-                for image in 0..<c.batch {
-                    for group in 0..<c.groups {
-                        let source = input + image * inputItem + group * g.channels * g.height * g.width
-                        let columns: UnsafePointer<Float>
-                        if g.isPointwise {
-                            columns = source
-                        } else {
-                            im2col(g, input: source, columns: self.columns.baseAddress!)
-                            columns = UnsafePointer(self.columns.baseAddress!)
-                        }
-                        let out = output + image * outputItem + group * m * n
-                        if c.hasBias {
-                            fillRows(rows: m, columns: n, bias: bias.baseAddress! + group * m, output: out, rowStride: n)
-                        }
-                        BLAS.gemm(m: m, n: n, k: k, a: w.baseAddress! + group * m * k, lda: k,
-                                  b: columns, ldb: n, beta: c.hasBias ? 1 : 0, c: out, ldc: n)
-                    }
-                }
+                SqueezeKernels.convolve(c.geometry, images: c.batch, groups: c.groups, outputChannels: c.outputChannels,
+                                        weights: w.baseAddress!, bias: c.hasBias ? bias.baseAddress : nil,
+                                        input: input, output: output, columns: columns.baseAddress!)
             }
         }
     }

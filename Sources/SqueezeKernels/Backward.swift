@@ -31,15 +31,13 @@ public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Floa
     for p in 0..<planes {
         let src = input + p * inPlane, dst = output + p * outPlane, arg = argmax + p * outPlane
         for oy in 0..<g.outputHeight {
-            let y0 = max(oy * g.strideHeight - g.padHeight, 0)
-            let y1 = min(oy * g.strideHeight - g.padHeight + g.kernelHeight, g.height)
+            let rows = g.window(output: oy, axis: .vertical).positions
             for ox in 0..<g.outputWidth {
-                let x0 = max(ox * g.strideWidth - g.padWidth, 0)
-                let x1 = min(ox * g.strideWidth - g.padWidth + g.kernelWidth, g.width)
+                let columns = g.window(output: ox, axis: .horizontal).positions
                 var best = -Float.infinity
-                var at = y0 * g.width + x0
-                for y in y0..<y1 {
-                    for x in x0..<x1 where src[y * g.width + x] > best {
+                var at = rows.lowerBound * g.width + columns.lowerBound
+                for y in rows {
+                    for x in columns where src[y * g.width + x] > best {
                         best = src[y * g.width + x]
                         at = y * g.width + x
                     }
@@ -68,9 +66,9 @@ public func averagePoolBackward(_ g: PoolingGeometry, planes: Int,
     for p in 0..<planes {
         let dx = inputGradient + p * inPlane, dy = outputGradient + p * outPlane
         for oy in 0..<g.outputHeight {
-            let (rows, rowCount) = g.averageWindow(output: oy, axis: .vertical)
+            let (rows, rowCount) = g.window(output: oy, axis: .vertical)
             for ox in 0..<g.outputWidth {
-                let (columns, columnCount) = g.averageWindow(output: ox, axis: .horizontal)
+                let (columns, columnCount) = g.window(output: ox, axis: .horizontal)
                 let share = dy[oy * g.outputWidth + ox] / Float(rowCount * columnCount)
                 for y in rows {
                     for x in columns { dx[y * g.width + x] += share }

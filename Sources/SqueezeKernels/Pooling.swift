@@ -28,6 +28,24 @@ public struct PoolingGeometry: Sendable, Hashable {
     }
 }
 
+extension PoolingGeometry {
+    /// An axis of the pooled plane.
+    public enum Axis: Sendable { case vertical, horizontal }
+
+    /// The input positions the window at `output` reads along `axis`, clipped to
+    /// the input (max and average pooling alike), and average pooling's divisor
+    /// factor for that axis: the window clipped to the padded input (Caffe counts
+    /// padding, not beyond it).
+    @inline(__always)
+    public func window(output o: Int, axis: Axis) -> (positions: Range<Int>, divisor: Int) {
+        let (stride, pad, kernel, size) = axis == .vertical
+            ? (strideHeight, padHeight, kernelHeight, height) : (strideWidth, padWidth, kernelWidth, width)
+        let start = o * stride - pad
+        let end = min(start + kernel, size + pad)
+        return (max(start, 0)..<max(min(end, size), max(start, 0)), end - start)
+    }
+}
+
 /// Max pooling of `planes` planes, Caffe semantics: windows are clipped to the
 /// input, so padding never wins.
 public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
@@ -35,36 +53,17 @@ public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Floa
     for p in 0..<planes {
         let src = input + p * inPlane, dst = output + p * outPlane
         for oy in 0..<g.outputHeight {
-            let y0 = max(oy * g.strideHeight - g.padHeight, 0)
-            let y1 = min(oy * g.strideHeight - g.padHeight + g.kernelHeight, g.height)
+            let rows = g.window(output: oy, axis: .vertical).positions
             for ox in 0..<g.outputWidth {
-                let x0 = max(ox * g.strideWidth - g.padWidth, 0)
-                let x1 = min(ox * g.strideWidth - g.padWidth + g.kernelWidth, g.width)
+                let columns = g.window(output: ox, axis: .horizontal).positions
                 var best = -Float.infinity
-                for y in y0..<y1 {
+                for y in rows {
                     let line = src + y * g.width
-                    for x in x0..<x1 where line[x] > best { best = line[x] }
+                    for x in columns where line[x] > best { best = line[x] }
                 }
                 dst[oy * g.outputWidth + ox] = best
             }
         }
-    }
-}
-
-extension PoolingGeometry {
-    /// An axis of the pooled plane.
-    public enum Axis: Sendable { case vertical, horizontal }
-
-    /// The input positions an average-pooling window at `output` reads along
-    /// `axis`, clipped to the input, and the divisor's factor for that axis: the
-    /// window clipped to the padded input (Caffe counts padding, not beyond it).
-    @inline(__always)
-    public func averageWindow(output o: Int, axis: Axis) -> (positions: Range<Int>, divisor: Int) {
-        let (stride, pad, kernel, size) = axis == .vertical
-            ? (strideHeight, padHeight, kernelHeight, height) : (strideWidth, padWidth, kernelWidth, width)
-        let start = o * stride - pad
-        let end = min(start + kernel, size + pad)
-        return (max(start, 0)..<max(min(end, size), max(start, 0)), end - start)
     }
 }
 
@@ -75,9 +74,9 @@ public func averagePool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<
     for p in 0..<planes {
         let src = input + p * inPlane, dst = output + p * outPlane
         for oy in 0..<g.outputHeight {
-            let (rows, rowCount) = g.averageWindow(output: oy, axis: .vertical)
+            let (rows, rowCount) = g.window(output: oy, axis: .vertical)
             for ox in 0..<g.outputWidth {
-                let (columns, columnCount) = g.averageWindow(output: ox, axis: .horizontal)
+                let (columns, columnCount) = g.window(output: ox, axis: .horizontal)
                 let count = rowCount * columnCount
                 var sum: Float = 0
                 for y in rows {
