@@ -179,16 +179,30 @@ enum LayerSection {
                 let (gaps, _, _) = try StreamCoding.readSymbols(&reader, role: "indices", maximumCount: maxEntries)
                 guard gaps.count == codes.count else { throw reader.failure("\(gaps.count) indices but \(codes.count) codes") }
                 let positions = try entryPositions(gaps, elementCount: elementCount, reader: reader)
-                var kept: [UInt32] = [], keptCodes: [UInt16] = []
-                kept.reserveCapacity(codes.count)
-                keptCodes.reserveCapacity(codes.count)
-                let filler = UInt16(codebookCount)
-                for (p, c) in zip(positions, codes) where c != filler { kept.append(p); keptCodes.append(c) }
+                let (kept, keptCodes) = dropFillers(positions, codes, filler: UInt16(codebookCount))
                 storage = .shared(codebook: codebook, codes: keptCodes, positions: kept)
             }
         }
         guard reader.remaining == 0 else { throw reader.failure("\(reader.remaining) unexplained bytes at the end of the layer") }
         return (name, LayerParameters(weights: WeightTensor(shape: shape, storage: storage), bias: bias))
+    }
+
+    /// The entries whose code is not the filler symbol.
+    private static func dropFillers(_ positions: [UInt32], _ codes: [UInt16], filler: UInt16) -> ([UInt32], [UInt16]) {
+        var kept = [UInt32](repeating: 0, count: codes.count), keptCodes = [UInt16](repeating: 0, count: codes.count)
+        var n = 0
+        kept.withUnsafeMutableBufferPointer { k in
+            keptCodes.withUnsafeMutableBufferPointer { kc in
+                for i in 0..<codes.count where codes[i] != filler {
+                    k[n] = positions[i]
+                    kc[n] = codes[i]
+                    n += 1
+                }
+            }
+        }
+        kept.removeLast(codes.count - n)
+        keptCodes.removeLast(codes.count - n)
+        return (kept, keptCodes)
     }
 
     private static func entryPositions(_ gaps: [UInt16], elementCount: Int, reader: ByteReader) throws(ContainerError) -> [UInt32] {

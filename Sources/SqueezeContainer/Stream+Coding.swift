@@ -72,7 +72,8 @@ enum StreamCoding {
         } catch {
             throw reader.failure("\(role) stream: \(error)")
         }
-        if let bad = symbols.first(where: { Int($0) >= alphabet }) {
+        // A Huffman table built for `alphabet` symbols cannot produce others.
+        if codec != .huffman, let bad = symbols.first(where: { Int($0) >= alphabet }) {
             throw reader.failure("\(role) stream: symbol \(bad) outside the alphabet of \(alphabet)")
         }
         return (symbols, alphabet, width)

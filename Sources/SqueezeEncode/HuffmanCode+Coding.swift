@@ -29,18 +29,32 @@ extension HuffmanCode {
     }
 }
 
-/// A single-level lookup table: the next `bits` input bits index an entry holding
-/// the symbol and its code length.
+/// A lookup table on the next `bits` input bits (at most 11, so building it
+/// stays cheap for every stream of a container) holding the symbol and code
+/// length; the rare longer codes are looked up by length afterwards.
 struct DecodingTable {
     let bits: Int
-    /// `symbol << 8 | length`; length 0 marks bit patterns no code starts with.
+    let longest: Int
+    /// `symbol << 8 | length`; length 0 marks bit patterns no code starts
+    /// with, `longMark` the prefixes of codes longer than `bits`.
     let entries: [UInt32]
+    /// Per length above `bits`: reversed code -> symbol.
+    let long: [[UInt32: UInt16]]
+    static let longMark: UInt32 = 0xFF
+    static let maximumBits = 11
 
     init(_ code: HuffmanCode) {
-        let bits = max(code.longestLength, 1)
+        let longest = max(code.longestLength, 1)
+        let bits = min(longest, Self.maximumBits)
         var entries = [UInt32](repeating: 0, count: 1 << bits)
+        var long = [[UInt32: UInt16]](repeating: [:], count: longest + 1)
         for (symbol, l) in code.lengths.enumerated() where l > 0 {
             let length = Int(l)
+            if length > bits {
+                long[length][code.reversedCodes[symbol]] = UInt16(symbol)
+                entries[Int(code.reversedCodes[symbol]) & ((1 << bits) - 1)] = Self.longMark
+                continue
+            }
             let entry = UInt32(symbol) << 8 | UInt32(length)
             // Every table index whose low `length` bits are this code.
             var index = Int(code.reversedCodes[symbol])
@@ -50,7 +64,19 @@ struct DecodingTable {
             }
         }
         self.bits = bits
+        self.longest = longest
         self.entries = entries
+        self.long = long
+    }
+
+    /// The symbol and length of a code longer than `bits` at the start of `buffer`.
+    private func longCode(_ buffer: UInt64) -> UInt32? {
+        for length in (bits + 1)...longest {
+            if let symbol = long[length][UInt32(truncatingIfNeeded: buffer & ((1 << UInt64(length)) - 1))] {
+                return UInt32(symbol) << 8 | UInt32(length)
+            }
+        }
+        return nil
     }
 
     func decode(_ bytes: [UInt8], count: Int) throws(EncodingError) -> [UInt16] {
@@ -65,7 +91,7 @@ struct DecodingTable {
                     var next = 0
                     var consumed = 0
                     for i in 0..<count {
-                        if buffered < bits {
+                        if buffered < longest {
                             // Refill whole bytes; past the end the buffer reads as zeros.
                             while buffered <= 56 {
                                 if next < input.count { buffer |= UInt64(input[next]) << buffered }
@@ -73,7 +99,8 @@ struct DecodingTable {
                                 buffered += 8
                             }
                         }
-                        let entry = table[Int(buffer & mask)]
+                        var entry = table[Int(buffer & mask)]
+                        if entry == Self.longMark { entry = longCode(buffer) ?? 0 }
                         let length = Int(entry & 0xFF)
                         if length == 0 {
                             failure = .corrupt("a bit pattern that starts no code")

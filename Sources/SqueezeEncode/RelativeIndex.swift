@@ -32,14 +32,22 @@ public enum RelativeIndex {
     /// The position of every stored entry (fillers included) from the gaps;
     /// throws when one lands at or beyond `elementCount`.
     public static func decode(gaps: [UInt16], elementCount: Int) throws(EncodingError) -> [UInt32] {
-        var positions = [UInt32](repeating: 0, count: gaps.count)
-        var position = -1
-        for (i, g) in gaps.enumerated() {
-            position += Int(g) + 1
-            guard position < elementCount else {
-                throw .corrupt("entry \(i) lands at \(position), beyond the \(elementCount) weights")
+        var last = -1
+        let positions = [UInt32](unsafeUninitializedCapacity: gaps.count) { out, initialized in
+            gaps.withUnsafeBufferPointer { g in
+                var position = -1
+                for i in 0..<g.count {
+                    position += Int(g[i]) + 1
+                    out[i] = UInt32(truncatingIfNeeded: position)
+                }
+                last = position
             }
-            positions[i] = UInt32(position)
+            initialized = gaps.count
+        }
+        // Positions only grow, so checking the last one checks them all.
+        guard last < elementCount else {
+            let i = positions.firstIndex { Int($0) >= elementCount } ?? gaps.count - 1
+            throw .corrupt("entry \(i) lands at \(Int(positions[i])), beyond the \(elementCount) weights")
         }
         return positions
     }

@@ -55,7 +55,7 @@ extension DenseProgram {
                 operation = .identity(count: x.elementCount)
             case .pooling(let p):
                 let planes = x.batch * x.channels
-                if p.isGlobal {
+                if p.isGlobal, p.method == .average {
                     operation = .globalAveragePool(planes: planes, planeSize: x.height * x.width)
                 } else {
                     let g = PoolingGeometry(input: x, output: shapes.outputs[0], pooling: p)

@@ -96,6 +96,12 @@ public final class DenseProgram: Sendable {
     /// The shape of one batch of output.
     public var outputShape: TensorShape { shapes.blobs[outputName] ?? [batchSize] }
 
+    /// Bytes of the expanded float32 weights and biases.
+    public var weightBytes: Int { weights.values.reduce(0) { $0 + 4 * ($1.values.count + $1.bias.count) } }
+
+    /// Bytes of one executor's blob buffers and im2col scratch.
+    public var activationBytes: Int { 4 * (bufferSizes.reduce(0, +) + columnSize) }
+
     /// A new executor with its own working memory.
     public func makeExecutor() -> DenseExecutor { DenseExecutor(program: self) }
 }

@@ -14,6 +14,8 @@ public enum ExecutorError: Error, Hashable, Sendable, CustomStringConvertible {
     case outputSize(expected: Int, actual: Int)
     /// The batch size is out of range.
     case invalidBatchSize(Int)
+    /// The thread count is out of range.
+    case invalidThreadCount(Int)
 
     /// A one-line explanation.
     public var description: String {
@@ -24,6 +26,7 @@ public enum ExecutorError: Error, Hashable, Sendable, CustomStringConvertible {
         case .inputSize(let expected, let actual): "input has \(actual) values, the network takes \(expected)"
         case .outputSize(let expected, let actual): "output buffer has room for \(actual) values, the network gives \(expected)"
         case .invalidBatchSize(let size): "batch size \(size) is outside 1...4096"
+        case .invalidThreadCount(let count): "thread count \(count) is outside 1...256"
         }
     }
 }

@@ -46,44 +46,111 @@ extension PoolingGeometry {
     }
 }
 
+extension PoolingGeometry {
+    /// The input plane stored densely.
+    public var denseInput: PlaneLayout { PlaneLayout(height: height, width: width) }
+    /// The output plane stored densely.
+    public var denseOutput: PlaneLayout { PlaneLayout(height: outputHeight, width: outputWidth) }
+}
+
 /// Max pooling of `planes` planes, Caffe semantics: windows are clipped to the
 /// input, so padding never wins.
 public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-    let inPlane = g.height * g.width, outPlane = g.outputHeight * g.outputWidth
-    for p in 0..<planes {
-        let src = input + p * inPlane, dst = output + p * outPlane
-        for oy in 0..<g.outputHeight {
-            let rows = g.window(output: oy, axis: .vertical).positions
-            for ox in 0..<g.outputWidth {
-                let columns = g.window(output: ox, axis: .horizontal).positions
-                var best = -Float.infinity
-                for y in rows {
-                    let line = src + y * g.width
-                    for x in columns where line[x] > best { best = line[x] }
+    maxPool(g, planes: planes, input: input, inputLayout: g.denseInput, output: output, outputLayout: g.denseOutput)
+}
+
+/// Max pooling between planes in any layouts (the output border is written
+/// with zeros). Each output row takes the column-wise maximum of its window's
+/// rows first (vectorised), then the maximum of each window's columns.
+public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout,
+                    output: UnsafeMutablePointer<Float>, outputLayout: PlaneLayout) {
+    // Column maxima get 32 values of slack so whole vectors may be read past the row.
+    let rowSpace = g.width + 32
+    // Outputs [0, vectorEnd) have whole 3-wide, stride-2 windows: the common
+    // SqueezeNet/AlexNet case, done 8 outputs at a time.
+    var vectorEnd = 0
+    if g.kernelWidth == 3, g.strideWidth == 2, g.padWidth == 0 {
+        vectorEnd = min(g.outputWidth, (g.width - 3) / 2 + 1) & ~7
+    }
+    let columns = (0..<g.outputWidth).map { g.window(output: $0, axis: .horizontal).positions }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: rowSpace + g.outputWidth) { scratch in
+        let columnMax = scratch.baseAddress!, pooled = columnMax + rowSpace
+        columnMax.initialize(repeating: 0, count: rowSpace)
+        for p in 0..<planes {
+            let src = input + p * inputLayout.planeStride + inputLayout.origin
+            let dst = output + p * outputLayout.planeStride
+            writePlane(outputLayout, output: dst, bias: 0, relu: false, slope: 0) { oy in
+                let rows = g.window(output: oy, axis: .vertical).positions
+                maxOfRows(src + rows.lowerBound * inputLayout.rowStride, count: rows.count,
+                          rowStride: inputLayout.rowStride, width: g.width, into: columnMax)
+                var ox = 0
+                while ox < vectorEnd {
+                    let a = UnsafeRawPointer(columnMax + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+                    let b = UnsafeRawPointer(columnMax + 2 * ox + 2).loadUnaligned(as: SIMD16<Float>.self)
+                    let m = larger(larger(a.evenHalf, a.oddHalf), b.evenHalf)
+                    UnsafeMutableRawPointer(pooled + ox).storeBytes(of: m, as: SIMD8<Float>.self)
+                    ox += 8
                 }
-                dst[oy * g.outputWidth + ox] = best
+                while ox < g.outputWidth {
+                    var best = -Float.infinity
+                    for x in columns[ox] where columnMax[x] > best { best = columnMax[x] }
+                    pooled[ox] = best
+                    ox += 1
+                }
+                return UnsafePointer(pooled)
             }
         }
+    }
+}
+
+/// Lane-wise maximum (`pointwiseMax` does not become one instruction).
+@inline(__always)
+private func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .> a) }
+
+/// `out[x] = max over r < count of rows[r * rowStride + x]` for `x < width`
+/// (an empty window gives -inf).
+@inline(__always)
+private func maxOfRows(_ rows: UnsafePointer<Float>, count: Int, rowStride: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
+    var x = 0
+    while x + 8 <= width {
+        var m = SIMD8<Float>(repeating: -.infinity)
+        for r in 0..<count { m = larger(m, UnsafeRawPointer(rows + r * rowStride + x).loadUnaligned(as: SIMD8<Float>.self)) }
+        UnsafeMutableRawPointer(out + x).storeBytes(of: m, as: SIMD8<Float>.self)
+        x += 8
+    }
+    while x < width {
+        var m = -Float.infinity
+        for r in 0..<count where rows[r * rowStride + x] > m { m = rows[r * rowStride + x] }
+        out[x] = m
+        x += 1
     }
 }
 
 /// Average pooling of `planes` planes, Caffe semantics: the divisor counts the
 /// window clipped to the padded input (padding counts, beyond it does not).
 public func averagePool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-    let inPlane = g.height * g.width, outPlane = g.outputHeight * g.outputWidth
-    for p in 0..<planes {
-        let src = input + p * inPlane, dst = output + p * outPlane
-        for oy in 0..<g.outputHeight {
-            let (rows, rowCount) = g.window(output: oy, axis: .vertical)
-            for ox in 0..<g.outputWidth {
-                let (columns, columnCount) = g.window(output: ox, axis: .horizontal)
-                let count = rowCount * columnCount
-                var sum: Float = 0
-                for y in rows {
-                    let line = src + y * g.width
-                    for x in columns { sum += line[x] }
+    averagePool(g, planes: planes, input: input, inputLayout: g.denseInput, output: output, outputLayout: g.denseOutput)
+}
+
+/// Average pooling between planes in any layouts (the output border is written with zeros).
+public func averagePool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout,
+                        output: UnsafeMutablePointer<Float>, outputLayout: PlaneLayout) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: g.outputWidth) { scratch in
+        let pooled = scratch.baseAddress!
+        for p in 0..<planes {
+            let src = input + p * inputLayout.planeStride + inputLayout.origin
+            writePlane(outputLayout, output: output + p * outputLayout.planeStride, bias: 0, relu: false, slope: 0) { oy in
+                let (rows, rowCount) = g.window(output: oy, axis: .vertical)
+                for ox in 0..<g.outputWidth {
+                    let (columns, columnCount) = g.window(output: ox, axis: .horizontal)
+                    var sum: Float = 0
+                    for y in rows {
+                        let line = src + y * inputLayout.rowStride
+                        for x in columns { sum += line[x] }
+                    }
+                    pooled[ox] = sum / Float(rowCount * columnCount)
                 }
-                dst[oy * g.outputWidth + ox] = sum / Float(count)
+                return UnsafePointer(pooled)
             }
         }
     }
@@ -92,10 +159,31 @@ public func averagePool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<
 /// Global average pooling: one mean per plane, accumulated in double so large
 /// planes do not lose precision.
 public func globalAveragePool(planes: Int, planeSize: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    globalAveragePool(planes: planes, input: input, inputLayout: PlaneLayout(height: 1, width: planeSize), output: output)
+}
+
+/// Global average pooling of planes in any layout into one dense value per plane.
+public func globalAveragePool(planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout, output: UnsafeMutablePointer<Float>) {
+    let count = Double(inputLayout.height * inputLayout.width)
     for p in 0..<planes {
-        let src = input + p * planeSize
+        let src = input + p * inputLayout.planeStride + inputLayout.origin
         var sum: Double = 0
-        for i in 0..<planeSize { sum += Double(src[i]) }
-        output[p] = Float(sum / Double(planeSize))
+        for y in 0..<inputLayout.height {
+            // A row is summed in float lanes, the rows in double.
+            let line = src + y * inputLayout.rowStride
+            var lanes = SIMD8<Float>()
+            var x = 0
+            while x + 8 <= inputLayout.width {
+                lanes += UnsafeRawPointer(line + x).loadUnaligned(as: SIMD8<Float>.self)
+                x += 8
+            }
+            var row = Double(lanes.sum())
+            while x < inputLayout.width {
+                row += Double(line[x])
+                x += 1
+            }
+            sum += row
+        }
+        output[p] = Float(sum / count)
     }
 }

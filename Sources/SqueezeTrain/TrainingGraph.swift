@@ -115,10 +115,8 @@ public final class TrainingGraph: @unchecked Sendable {
                 if p.isGlobal {
                     operation = p.method == .average
                         ? .globalAveragePool(planes: x.channels, planeSize: x.height * x.width)
-                        : .maxPool(PoolingGeometry(height: x.height, width: x.width, outputHeight: 1, outputWidth: 1,
-                                                   kernelHeight: x.height, kernelWidth: x.width, strideHeight: 1,
-                                                   strideWidth: 1, padHeight: 0, padWidth: 0),
-                                   planes: x.channels, argmax: argmaxSizes.count)
+                        : .maxPool(PoolingGeometry(input: x, output: y, pooling: p), planes: x.channels,
+                                   argmax: argmaxSizes.count)
                     if case .maxPool = operation { argmaxSizes.append(y.itemCount) }
                 } else {
                     let g = PoolingGeometry(input: x, output: y, pooling: p)

@@ -65,7 +65,7 @@ struct Evaluate: ParsableCommand {
             return
         }
         let n = result.images.count
-        print("model   \(loaded.summary), \(model.engine.rawValue) engine, \(classifier.threads) thread(s)")
+        print("model   \(loaded.summary), \(model.engine(for: loaded).rawValue) engine, \(classifier.threads) thread(s)")
         print(String(format: "top-1   %.4f  (%d/%d)", result.top1, result.top1Hits, n))
         print(String(format: "top-5   %.4f  (%d/%d)", result.top5, result.top5Hits, n))
         print(String(format: "time    %.2f s  (%.1f images/s)", result.seconds, Double(n) / result.seconds))

@@ -16,8 +16,9 @@ struct ModelOptions: ParsableArguments {
                                valueName: "file"))
     var weights: String
 
-    @Option(help: "The forward pass: \(EngineKind.allCases.map(\.rawValue).joined(separator: "|")).")
-    var engine: EngineKind = .dense
+    @Option(help: ArgumentHelp("The forward pass: \(EngineKind.allCases.map(\.rawValue).joined(separator: "|")) (default: compressed for .sqz, dense otherwise).",
+                               valueName: "engine"))
+    var engine: EngineKind?
 
     @Option(help: "Images run at once (default: every core).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -26,11 +27,18 @@ struct ModelOptions: ParsableArguments {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
     }
 
+    /// Loads the model.
+    func load() throws -> LoadedModel {
+        try ModelLoader.load(weights: URL(fileURLWithPath: weights), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
+    }
+
+    /// The engine asked for, or the format's default.
+    func engine(for loaded: LoadedModel) -> EngineKind { engine ?? EngineKind.defaultEngine(for: loaded.format) }
+
     /// Loads the model and compiles it for the chosen engine.
     func classifier() throws -> (LoadedModel, ImageClassifier) {
-        let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: weights),
-                                          prototxt: prototxt.map { URL(fileURLWithPath: $0) })
-        let factory = try loaded.model.engineFactory(engine)
+        let loaded = try load()
+        let factory = try loaded.model.engineFactory(engine(for: loaded))
         let classifier = try ImageClassifier(factory: factory, outputIsProbability: loaded.model.network.outputIsProbability,
                                              threads: threads)
         return (loaded, classifier)

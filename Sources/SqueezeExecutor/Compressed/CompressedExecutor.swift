@@ -1,0 +1,291 @@
+import Foundation
+import SqueezeKernels
+import SqueezeModel
+
+/// Runs a `CompressedProgram`: decodes each row of weights as it goes and adds
+/// shifted input runs into the output planes, in one preallocated arena.
+///
+/// Owns the arena, per-thread scratch and (for more than one thread) a pool of
+/// worker threads. Use one executor from one thread at a time.
+public final class CompressedExecutor: InferenceEngine {
+    /// The compiled program.
+    public let program: CompressedProgram
+    private let arena: UnsafeMutableBufferPointer<Float>
+    private let scratch: [RowScratch]
+    private let pool: WorkerPool
+
+    init(program: CompressedProgram) {
+        self.program = program
+        // calloc: zeroed pages arrive on first touch, so opening stays fast.
+        guard let zeroed = calloc(program.arenaSize, MemoryLayout<Float>.stride) else {
+            fatalError("cannot allocate an activation arena of \(program.arenaBytes) bytes")
+        }
+        arena = UnsafeMutableBufferPointer(start: zeroed.bindMemory(to: Float.self, capacity: program.arenaSize),
+                                           count: program.arenaSize)
+        scratch = (0..<program.threads).map { _ in
+            RowScratch(gridSize: program.gridSize, fanIn: program.maxFanIn, entries: program.entryCapacity, units: 65)
+        }
+        pool = WorkerPool(threads: program.threads)
+    }
+
+    deinit { free(arena.baseAddress) }
+
+    /// Time per step, accumulated over runs while profiling is on.
+    public final class Profile {
+        /// The steps' names, in order (layer names; relayouts are named after their layer).
+        public let names: [String]
+        /// Nanoseconds spent in each step over all runs.
+        public fileprivate(set) var nanoseconds: [UInt64]
+        /// Runs recorded.
+        public fileprivate(set) var runs = 0
+
+        init(names: [String]) {
+            self.names = names
+            nanoseconds = Array(repeating: 0, count: names.count)
+        }
+    }
+
+    /// Set to record per-step times (`startProfiling()`), nil otherwise.
+    public private(set) var profile: Profile?
+
+    /// Starts (or restarts) recording per-step times.
+    public func startProfiling() { profile = Profile(names: program.stepNames) }
+
+    /// The shape of one batch of input.
+    public var inputShape: TensorShape { program.inputShape }
+
+    /// The shape of one batch of output.
+    public var outputShape: TensorShape { program.outputShape }
+
+    /// Runs the network on one batch.
+    public func run(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) throws(ExecutorError) {
+        let inShape = program.inputShape, outShape = program.outputShape
+        guard input.count == inShape.elementCount, let source = input.baseAddress else {
+            throw .inputSize(expected: inShape.elementCount, actual: input.count)
+        }
+        guard output.count == outShape.elementCount, let destination = output.baseAddress else {
+            throw .outputSize(expected: outShape.elementCount, actual: output.count)
+        }
+        let a = arena.baseAddress!
+        let x = program.input, y = program.output
+        let inDense = PlaneLayout(height: inShape.height, width: inShape.width)
+        let outDense = PlaneLayout(height: outShape.height, width: outShape.width)
+        for n in 0..<program.batchSize {
+            copyPlanes(x.channels, input: source + n * inShape.itemCount, inputLayout: inDense,
+                       output: a + x.plane(n, 0), outputLayout: x.layout)
+        }
+        if let profile {
+            for (i, step) in program.steps.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                execute(step)
+                profile.nanoseconds[i] += DispatchTime.now().uptimeNanoseconds - start
+            }
+            profile.runs += 1
+        } else {
+            for step in program.steps { execute(step) }
+        }
+        for n in 0..<program.batchSize {
+            copyPlanes(y.channels, input: a + y.plane(n, 0), inputLayout: y.layout,
+                       output: destination + n * outShape.itemCount, outputLayout: outDense)
+        }
+    }
+
+    private func execute(_ step: CompressedProgram.Step) {
+        let a = arena.baseAddress!
+        let batch = program.batchSize
+        switch step {
+        case .convolution(let c):
+            convolve(c)
+        case .innerProduct(let f):
+            innerProduct(f)
+        case .splitPhases(let s):
+            let planeFloats = s.strideHeight * s.strideWidth * s.phaseHeight * s.phaseWidth
+            forChunks(of: s.input.channels, batch: batch, chunk: 1) { n, c, count in
+                splitPhases(count, input: a + s.input.plane(n, c), inputLayout: s.input.layout,
+                            strideHeight: s.strideHeight, strideWidth: s.strideWidth,
+                            padHeight: s.padHeight, padWidth: s.padWidth,
+                            phaseHeight: s.phaseHeight, phaseWidth: s.phaseWidth,
+                            output: a + s.output + n * s.outputImageStride + c * planeFloats)
+            }
+        case .maxPool(let g, let x, let y):
+            forChunks(of: x.channels, batch: batch) { n, c, count in
+                maxPool(g, planes: count, input: a + x.plane(n, c), inputLayout: x.layout,
+                        output: a + y.plane(n, c), outputLayout: y.layout)
+            }
+        case .averagePool(let g, let x, let y):
+            forChunks(of: x.channels, batch: batch) { n, c, count in
+                averagePool(g, planes: count, input: a + x.plane(n, c), inputLayout: x.layout,
+                            output: a + y.plane(n, c), outputLayout: y.layout)
+            }
+        case .globalAveragePool(let x, let y):
+            forChunks(of: x.channels, batch: batch) { n, c, count in
+                for k in c..<(c + count) {
+                    var mean: Float = 0
+                    globalAveragePool(planes: 1, input: a + x.plane(n, k), inputLayout: x.layout, output: &mean)
+                    storeGridPlane(&mean, gridWidth: 1, bias: 0, reluSlope: nil, output: a + y.plane(n, k), layout: y.layout)
+                }
+            }
+        case .relu(let x, let y, let slope):
+            forChunks(of: x.channels, batch: batch) { n, c, count in
+                copyPlanes(count, input: a + x.plane(n, c), inputLayout: x.layout,
+                           output: a + y.plane(n, c), outputLayout: y.layout, reluSlope: slope)
+            }
+        case .copy(let x, let y):
+            forChunks(of: x.channels, batch: batch) { n, c, count in
+                copyPlanes(count, input: a + x.plane(n, c), inputLayout: x.layout,
+                           output: a + y.plane(n, c), outputLayout: y.layout)
+            }
+        case .softmax(let x, let y):
+            for n in 0..<batch {
+                softmax(outer: 1, classes: x.channels, inner: x.layout.planeStride, input: a + x.plane(n, 0),
+                        output: a + y.plane(n, 0))
+            }
+        }
+    }
+
+    /// Splits `channels` planes of every image into chunks over the threads.
+    private func forChunks(of channels: Int, batch: Int, chunk: Int = 8, _ body: (Int, Int, Int) -> Void) {
+        let perImage = (channels + chunk - 1) / chunk
+        pool.run(items: batch * perImage) { item, _ in
+            let n = item / perImage, c = (item % perImage) * chunk
+            body(n, c, min(chunk, channels - c))
+        }
+    }
+
+    private func convolve(_ c: CompressedProgram.Convolution) {
+        let a = arena.baseAddress!
+        let unit = c.quad ? 4 : 1
+        let chunksPerImage = c.weights.rows / c.chunkRows
+        let span = gridSpan(c.count)
+        let height = c.output.layout.height, width = c.output.layout.width
+        c.table.withUnsafeBufferPointer { table in
+            pool.run(items: program.batchSize * chunksPerImage * c.bands) { item, thread in
+                let s = scratch[thread]
+                let band = item % c.bands, chunkItem = item / c.bands
+                let n = chunkItem / chunksPerImage, first = (chunkItem % chunksPerImage) * c.chunkRows
+                let rows = (band * height / c.bands)..<((band + 1) * height / c.bands)
+                guard !rows.isEmpty else { return }
+                let source = UnsafePointer(a + c.source + n * c.sourceImageStride + (first / c.rowsPerGroup) * c.sourceGroupStride)
+                // Decode the chunk once: unit u's entries start at starts[u].
+                let units = c.chunkRows / unit
+                var total = 0
+                for u in 0..<units {
+                    s.starts[u] = total
+                    total += c.quad
+                        ? s.decodeQuad(c.weights, firstRow: first + 4 * u, table: table.baseAddress!, at: total)
+                        : s.decodeRow(c.weights, row: first + u, table: table.baseAddress!, at: total)
+                }
+                s.starts[units] = total
+                // The band's grid values from a 32-value boundary (the extra
+                // values before it land in this thread's own grid, unused).
+                var start = rows.lowerBound * c.gridWidth & ~31
+                let end = (rows.upperBound - 1) * c.gridWidth + width
+                while start < end {
+                    let length = min(c.blockLength, end - start)
+                    for u in 0..<units {
+                        let e = s.starts[u], entries = s.starts[u + 1] - e
+                        let grid = s.grid + u * unit * span + start
+                        if c.quad {
+                            sparseConvolveRows4(entries: entries, offsets: s.offsets + e, weights: s.weights + 4 * e,
+                                                input: source + start, count: length, grid: grid, gridStride: span)
+                        } else {
+                            sparseConvolveRow(entries: entries, offsets: s.offsets + e, weights: s.weights + e,
+                                              input: source + start, count: length, grid: grid)
+                        }
+                    }
+                    start += length
+                }
+                for k in 0..<c.chunkRows {
+                    let bias = c.weights.bias.isEmpty ? 0 : c.weights.bias[first + k]
+                    storeGridPlane(s.grid + k * span, gridWidth: c.gridWidth, rows: rows, bias: bias, reluSlope: c.reluSlope,
+                                   output: a + c.output.plane(n, first + k), layout: c.output.layout)
+                }
+            }
+        }
+    }
+
+    private func innerProduct(_ f: CompressedProgram.InnerProduct) {
+        let a = arena.baseAddress!
+        let chunk = 16
+        let perImage = (f.weights.rows + chunk - 1) / chunk
+        f.table.withUnsafeBufferPointer { table in
+            pool.run(items: program.batchSize * perImage) { item, thread in
+                let s = scratch[thread]
+                let n = item / perImage, first = (item % perImage) * chunk
+                let source = UnsafePointer(a + f.input.plane(n, 0))
+                for r in first..<min(first + chunk, f.weights.rows) {
+                    let entries = s.decodeRow(f.weights, row: r, table: table.baseAddress!, at: 0)
+                    var value = sparseDot(entries: entries, offsets: s.offsets, weights: s.weights, input: source)
+                    if !f.weights.bias.isEmpty { value += f.weights.bias[r] }
+                    storeGridPlane(&value, gridWidth: 1, bias: 0, reluSlope: f.reluSlope,
+                                   output: a + f.output.plane(n, r), layout: f.output.layout)
+                }
+            }
+        }
+    }
+}
+
+/// One thread's buffers for decoding a chunk of rows and accumulating its grids.
+private final class RowScratch: @unchecked Sendable {
+    let grid: UnsafeMutablePointer<Float>
+    /// Decoded entries: input offsets and one weight (four for quads) each.
+    let offsets: UnsafeMutablePointer<Int32>
+    let weights: UnsafeMutablePointer<Float>
+    /// Where each row's (or quad's) entries start, plus the end.
+    let starts: UnsafeMutablePointer<Int>
+    private let positions: UnsafeMutablePointer<Int32>
+    private let rowWeights: UnsafeMutablePointer<Float>
+    private let slots: UnsafeMutablePointer<Float>
+    private let present: UnsafeMutablePointer<Bool>
+
+    init(gridSize: Int, fanIn: Int, entries: Int, units: Int) {
+        grid = .allocate(capacity: gridSize)
+        offsets = .allocate(capacity: max(entries, fanIn))
+        weights = .allocate(capacity: 4 * max(entries, fanIn))
+        starts = .allocate(capacity: units)
+        positions = .allocate(capacity: fanIn)
+        rowWeights = .allocate(capacity: fanIn)
+        slots = .allocate(capacity: 4 * fanIn)
+        present = .allocate(capacity: fanIn)
+    }
+
+    deinit {
+        grid.deallocate()
+        offsets.deallocate()
+        weights.deallocate()
+        starts.deallocate()
+        positions.deallocate()
+        rowWeights.deallocate()
+        slots.deallocate()
+        present.deallocate()
+    }
+
+    /// Row `row` as (input offset, weight) entries from entry `at` on; returns how many.
+    func decodeRow(_ w: CompactWeights, row: Int, table: UnsafePointer<Int32>, at: Int) -> Int {
+        let count = w.decodeRow(row, positions: positions, weights: weights + at)
+        for e in 0..<count { offsets[at + e] = table[Int(positions[e])] }
+        return count
+    }
+
+    /// Rows `firstRow ..< firstRow + 4` merged from entry `at` on: one entry per
+    /// position any of them uses, with four weights (zero where a row has none).
+    func decodeQuad(_ w: CompactWeights, firstRow: Int, table: UnsafePointer<Int32>, at: Int) -> Int {
+        slots.update(repeating: 0, count: 4 * w.fanIn)
+        present.update(repeating: false, count: w.fanIn)
+        for k in 0..<4 {
+            let count = w.decodeRow(firstRow + k, positions: positions, weights: rowWeights)
+            for e in 0..<count {
+                let p = Int(positions[e])
+                slots[4 * p + k] = rowWeights[e]
+                present[p] = true
+            }
+        }
+        var m = at
+        for p in 0..<w.fanIn where present[p] {
+            offsets[m] = table[p]
+            (weights + 4 * m).update(from: slots + 4 * p, count: 4)
+            m += 1
+        }
+        return m - at
+    }
+}

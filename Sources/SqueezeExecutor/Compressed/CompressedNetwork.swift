@@ -1,0 +1,47 @@
+import SqueezeModel
+
+/// A network whose weighted layers are held in the compact run-time form:
+/// codebook indices and one-byte relative positions per non-zero weight,
+/// decoded row by row while the network runs. No dense float32 tensor is ever
+/// made for a pruned or weight-shared layer.
+///
+/// Immutable and shared: compile it for a batch size with `program(batchSize:threads:)`
+/// and make one executor per thread from the program.
+public final class CompressedNetwork: Sendable {
+    /// The network definition.
+    public let network: Network
+    let weights: [String: CompactWeights]
+
+    /// Converts `model` (validated first) into the compact form.
+    ///
+    /// - Throws: `ExecutorError.invalidModel` when it does not validate.
+    public init(model: Model) throws(ExecutorError) {
+        let shapes: NetworkShapes
+        do { shapes = try model.validate() } catch { throw .invalidModel(error) }
+        network = model.network
+        var weights: [String: CompactWeights] = [:]
+        for (layer, layerShapes) in zip(model.network.layers, shapes.layers) {
+            guard let shape = layerShapes.weight, let parameters = model.parameters[layer.name] else { continue }
+            weights[layer.name] = CompactWeights(parameters, rows: shape[0])
+        }
+        self.weights = weights
+    }
+
+    /// Bytes of weight data held: gaps, codes (or values), codebooks, biases and
+    /// row starts of every weighted layer.
+    public var weightBytes: Int { weights.values.reduce(0) { $0 + $1.residentBytes } }
+
+    /// Non-zero weights held.
+    public var weightCount: Int { weights.values.reduce(0) { $0 + $1.weightCount } }
+
+    /// Compiles the network for batches of `batchSize`, each executor running
+    /// a batch on `threads` threads.
+    ///
+    /// - Throws: `ExecutorError` for a batch size outside 1...4096, a thread
+    ///   count outside 1...256, or a layer this executor does not run.
+    public func program(batchSize: Int = 1, threads: Int = 1) throws(ExecutorError) -> CompressedProgram {
+        guard (1...4096).contains(batchSize) else { throw .invalidBatchSize(batchSize) }
+        guard (1...256).contains(threads) else { throw .invalidThreadCount(threads) }
+        return try CompressedProgram(network: self, batchSize: batchSize, threads: threads)
+    }
+}

@@ -1,0 +1,582 @@
+import SqueezeKernels
+import SqueezeModel
+
+/// A `CompressedNetwork` compiled for one batch size: every blob placed in one
+/// activation arena (padded for the convolution that reads it, concatenation
+/// inputs written straight into their channel slice, buffers reused once their
+/// last reader has run) and every layer turned into a step.
+///
+/// Immutable; each `CompressedExecutor` made from it owns an arena.
+public final class CompressedProgram: Sendable {
+    /// The compact network.
+    public let network: CompressedNetwork
+    /// The batch size.
+    public let batchSize: Int
+    /// Threads each executor runs a batch on.
+    public let threads: Int
+    /// The shape of one batch of input.
+    public let inputShape: TensorShape
+    /// The shape of one batch of output.
+    public let outputShape: TensorShape
+
+    let steps: [Step]
+    /// A name per step for profiles.
+    let stepNames: [String]
+    let input: View
+    let output: View
+    /// Floats of the activation arena, the kernels' reads past a blob included.
+    let arenaSize: Int
+    /// Per-thread scratch sizes: the largest grid (a chunk of rows), fan-in,
+    /// and decoded entries of a chunk.
+    let gridSize: Int
+    let maxFanIn: Int
+    let entryCapacity: Int
+
+    /// Bytes of weight data an executor reads: the compact weights plus each
+    /// layer's table from row position to input offset.
+    public var weightBytesResident: Int {
+        network.weightBytes + steps.reduce(0) { total, step in
+            switch step {
+            case .convolution(let c): total + c.table.count * 4
+            case .innerProduct(let f): total + f.table.count * 4
+            default: total
+            }
+        }
+    }
+
+    /// Bytes of one executor's activation arena.
+    public var arenaBytes: Int { arenaSize * 4 }
+
+    /// A new executor with its own arena and threads.
+    public func makeExecutor() -> CompressedExecutor { CompressedExecutor(program: self) }
+
+    init(network: CompressedNetwork, batchSize: Int, threads: Int) throws(ExecutorError) {
+        self.network = network
+        self.batchSize = batchSize
+        self.threads = threads
+        var planner = try Planner(network: network, batchSize: batchSize, threads: threads)
+        let plan = try planner.plan()
+        steps = plan.steps
+        stepNames = plan.names
+        input = plan.input
+        output = plan.output
+        arenaSize = plan.arenaSize
+        gridSize = plan.gridSize
+        maxFanIn = plan.maxFanIn
+        entryCapacity = plan.entryCapacity
+        inputShape = plan.inputShape
+        outputShape = plan.outputShape
+    }
+}
+
+extension CompressedProgram: InferenceEngineFactory {
+    /// A new compressed executor.
+    public func makeEngine() throws(ExecutorError) -> any InferenceEngine { makeExecutor() }
+}
+
+extension CompressedProgram {
+    /// A blob's place in the arena: channel 0 of image 0 at `offset`, images
+    /// `imageStride` floats apart, planes laid out as `layout`.
+    struct View: Sendable {
+        let offset: Int
+        let imageStride: Int
+        let channels: Int
+        let layout: PlaneLayout
+
+        func plane(_ image: Int, _ channel: Int) -> Int { offset + image * imageStride + channel * layout.planeStride }
+    }
+
+    /// One layer (or a relayout the executor adds), ready to run.
+    enum Step: Sendable {
+        case convolution(Convolution)
+        case innerProduct(InnerProduct)
+        case splitPhases(PhaseSplit)
+        case maxPool(PoolingGeometry, input: View, output: View)
+        case averagePool(PoolingGeometry, input: View, output: View)
+        case globalAveragePool(input: View, output: View)
+        case relu(input: View, output: View, slope: Float)
+        case copy(input: View, output: View)
+        case softmax(input: View, output: View)
+    }
+
+    /// A convolution as sums of shifted input runs (see `sparseConvolveRow`).
+    struct Convolution: Sendable {
+        let name: String
+        let weights: CompactWeights
+        /// Row position -> offset of its shifted input run from the group's first channel.
+        let table: [Int32]
+        /// Where image 0's first input channel starts, images apart, groups apart.
+        let source: Int
+        let sourceImageStride: Int
+        let sourceGroupStride: Int
+        /// The grid the output is accumulated on: row width and values computed.
+        let gridWidth: Int
+        let count: Int
+        let output: View
+        let rowsPerGroup: Int
+        let reluSlope: Float?
+        /// Four rows share each input load (nearly dense layers).
+        let quad: Bool
+        /// Rows decoded together and run over each spatial block in turn, so a
+        /// block of input is read from cache by all of them.
+        let chunkRows: Int
+        /// Grid values per spatial block.
+        let blockLength: Int
+        /// Bands of output rows run as separate items, so layers with few
+        /// chunks still keep every thread busy.
+        let bands: Int
+    }
+
+    /// A fully connected layer over a blob in any layout.
+    struct InnerProduct: Sendable {
+        let name: String
+        let weights: CompactWeights
+        let table: [Int32]
+        let input: View
+        let output: View
+        let reluSlope: Float?
+    }
+
+    /// Splits a strided convolution's input into stride phases.
+    struct PhaseSplit: Sendable {
+        let input: View
+        let output: Int
+        let outputImageStride: Int
+        let strideHeight: Int, strideWidth: Int
+        let padHeight: Int, padWidth: Int
+        let phaseHeight: Int, phaseWidth: Int
+    }
+}
+
+/// Rows of a layer at least this dense run four at a time; sparser rows
+/// would waste more multiply-adds on zeros than the shared loads save.
+let quadDensity = 0.6
+
+/// Works out storage, layouts and steps for one batch size.
+private struct Planner {
+    /// A region of the arena: one blob, a concatenation and its inputs, or phase scratch.
+    struct Storage {
+        var channels: Int
+        var height: Int, width: Int
+        var padHeight = 0, padWidth = 0
+        /// Floats per image when not planes (phase scratch).
+        var flatImageSize: Int?
+        var first = Int.max, last = Int.min
+        var offset = 0
+        var layout: PlaneLayout { PlaneLayout(height: height, width: width, padHeight: padHeight, padWidth: padWidth) }
+        var imageStride: Int { flatImageSize ?? channels * layout.planeStride }
+    }
+
+    struct Blob {
+        var storage: Int
+        var channelOffset: Int
+        var channels: Int
+        /// Part of a concatenation's storage (written in place by its producer).
+        var isShared = false
+    }
+
+    /// A step before the arena is laid out: which blobs it reads and writes.
+    enum Pending {
+        case convolution(layer: Layer, ConvolutionParameters, LayerShapes, input: Int, output: Int, phases: Int?, relu: Float?)
+        case innerProduct(layer: Layer, LayerShapes, input: Int, output: Int, relu: Float?)
+        case pool(PoolingParameters, LayerShapes, input: Int, output: Int)
+        case relu(input: Int, output: Int, slope: Float)
+        case copy(input: Int, output: Int)
+        case softmax(input: Int, output: Int)
+
+        var reads: [Int] {
+            switch self {
+            case .convolution(_, _, _, let i, _, _, _), .innerProduct(_, _, let i, _, _), .pool(_, _, let i, _),
+                 .relu(let i, _, _), .copy(let i, _), .softmax(let i, _): [i]
+            }
+        }
+
+        var writes: Int {
+            switch self {
+            case .convolution(_, _, _, _, let o, _, _), .innerProduct(_, _, _, let o, _), .pool(_, _, _, let o),
+                 .relu(_, let o, _), .copy(_, let o), .softmax(_, let o): o
+            }
+        }
+    }
+
+    struct Plan {
+        var steps: [CompressedProgram.Step]
+        var names: [String]
+        var input: CompressedProgram.View
+        var output: CompressedProgram.View
+        var arenaSize: Int
+        var gridSize: Int
+        var maxFanIn: Int
+        var entryCapacity: Int
+        var inputShape: TensorShape
+        var outputShape: TensorShape
+    }
+
+    let network: CompressedNetwork
+    let batchSize: Int
+    let shapes: NetworkShapes
+    var storages: [Storage] = []
+    var blobs: [Blob] = []
+    var pending: [Pending] = [] {
+        didSet { while pendingNames.count < pending.count { pendingNames.append(layerName) } }
+    }
+    var pendingNames: [String] = []
+    /// The layer being added, to name its steps.
+    var layerName = ""
+    var current: [String: Int] = [:]
+    /// Phase scratch storage of each strided convolution, by pending index.
+    var phaseStorage: [Int: Int] = [:]
+
+    let threads: Int
+
+    init(network: CompressedNetwork, batchSize: Int, threads: Int) throws(ExecutorError) {
+        self.network = network
+        self.batchSize = batchSize
+        self.threads = threads
+        guard network.network.inputs.count == 1 else {
+            throw .unsupportedTopology("it has \(network.network.inputs.count) inputs; one is supported")
+        }
+        do { shapes = try network.network.inferShapes(batchSize: batchSize) } catch { throw .invalidModel(error) }
+    }
+
+    private mutating func newBlob(_ shape: TensorShape) -> Int {
+        storages.append(Storage(channels: shape.channels, height: shape.height, width: shape.width))
+        blobs.append(Blob(storage: storages.count - 1, channelOffset: 0, channels: shape.channels))
+        return blobs.count - 1
+    }
+
+    mutating func plan() throws(ExecutorError) -> Plan {
+        let net = network.network
+        let inputName = net.inputs[0].name
+        guard let outputName = net.outputNames.last else { throw .unsupportedTopology("it has no output") }
+        let inputShape = net.inputs[0].shape.withBatch(batchSize)
+        guard inputShape.rank <= 4 else { throw .unsupportedTopology("its input has rank \(inputShape.rank)") }
+        current[inputName] = newBlob(inputShape)
+        for (layer, layerShapes) in zip(net.layers, shapes.layers) {
+            try add(layer, layerShapes)
+        }
+        guard let outputBlob = current[outputName], let outputShape = shapes.blobs[outputName] else {
+            throw .unsupportedTopology("no layer produces '\(outputName)'")
+        }
+        guard outputShape.rank <= 4 else { throw .unsupportedTopology("its output has rank \(outputShape.rank)") }
+        let inputBlob = current[inputName]!
+        try assignLifetimes(input: inputBlob, output: outputBlob)
+        var arenaSize = allocate()
+        var steps: [CompressedProgram.Step] = [], names: [String] = []
+        var gridSize = 32, maxFanIn = 1, entryCapacity = 1
+        for (p, name) in zip(pending, pendingNames) {
+            for step in try resolve(p) {
+            if case .splitPhases = step { names.append(name + " (phases)") } else { names.append(name) }
+            switch step {
+            case .convolution(let c):
+                gridSize = max(gridSize, c.chunkRows * gridSpan(c.count))
+                maxFanIn = max(maxFanIn, c.weights.fanIn)
+                entryCapacity = max(entryCapacity, c.chunkRows * c.weights.fanIn)
+                // The kernels read whole vectors past the last grid value of the
+                // last row's runs: keep every such read inside the arena.
+                let furthest = (c.table.max().map(Int.init) ?? 0) + gridSpan(c.count)
+                let groups = c.weights.rows / c.rowsPerGroup
+                arenaSize = max(arenaSize, c.source + (batchSize - 1) * c.sourceImageStride
+                    + (groups - 1) * c.sourceGroupStride + furthest)
+            case .innerProduct(let f):
+                maxFanIn = max(maxFanIn, f.weights.fanIn)
+            default:
+                break
+            }
+            steps.append(step)
+            }
+        }
+        return Plan(steps: steps, names: names, input: view(inputBlob), output: view(outputBlob), arenaSize: arenaSize,
+                    gridSize: gridSize, maxFanIn: maxFanIn, entryCapacity: entryCapacity, inputShape: inputShape, outputShape: outputShape)
+    }
+
+    private func unsupported(_ layer: Layer, _ reason: String) -> ExecutorError {
+        .unsupportedLayer(layer: layer.name, reason: reason + " in the compressed engine (use --engine dense)")
+    }
+
+    private mutating func add(_ layer: Layer, _ s: LayerShapes) throws(ExecutorError) {
+        let bottoms = layer.bottoms.map { current[$0] }
+        guard let input = bottoms.first ?? nil, !bottoms.contains(where: { $0 == nil }) else {
+            throw .unsupportedTopology("layer '\(layer.name)' reads a blob nothing produces")
+        }
+        guard s.outputs.allSatisfy({ $0.rank <= 4 }), s.inputs.allSatisfy({ $0.rank <= 4 }) else {
+            throw unsupported(layer, "tensors above rank 4")
+        }
+        let top = layer.tops[0]
+        layerName = layer.name
+        switch layer.kind {
+        case .convolution(let p):
+            let output = newBlob(s.outputs[0])
+            var phases: Int?
+            if p.stride.height != 1 || p.stride.width != 1 {
+                let x = s.inputs[0]
+                let ph = (x.height + 2 * p.padding.height + p.stride.height - 1) / p.stride.height
+                let pw = (x.width + 2 * p.padding.width + p.stride.width - 1) / p.stride.width
+                storages.append(Storage(channels: x.channels, height: ph, width: pw,
+                                        flatImageSize: x.channels * p.stride.height * p.stride.width * ph * pw))
+                phases = storages.count - 1
+            } else {
+                let st = blobs[input].storage
+                storages[st].padHeight = max(storages[st].padHeight, p.padding.height)
+                storages[st].padWidth = max(storages[st].padWidth, p.padding.width)
+            }
+            pending.append(.convolution(layer: layer, p, s, input: input, output: output, phases: phases, relu: nil))
+            if let phases { phaseStorage[pending.count - 1] = phases }
+            current[top] = output
+        case .innerProduct:
+            let output = newBlob(s.outputs[0])
+            pending.append(.innerProduct(layer: layer, s, input: input, output: output, relu: nil))
+            current[top] = output
+        case .relu(let slope):
+            if layer.bottoms[0] == top, let last = pending.indices.last, pending[last].writes == input {
+                // Fuse into the producer: the value is final when first stored.
+                switch pending[last] {
+                case .convolution(let l, let p, let sh, let i, let o, let ph, nil):
+                    pending[last] = .convolution(layer: l, p, sh, input: i, output: o, phases: ph, relu: slope)
+                    return
+                case .innerProduct(let l, let sh, let i, let o, nil):
+                    pending[last] = .innerProduct(layer: l, sh, input: i, output: o, relu: slope)
+                    return
+                default:
+                    break
+                }
+            }
+            if layer.bottoms[0] == top, !blobs[input].isShared {
+                pending.append(.relu(input: input, output: input, slope: slope))
+            } else {
+                // A shared storage may hold a concatenation already made from
+                // this blob: write the result elsewhere so it stays unchanged.
+                let output = newBlob(s.outputs[0])
+                pending.append(.relu(input: input, output: output, slope: slope))
+                current[top] = output
+            }
+        case .dropout:
+            current[top] = input
+        case .pooling(let p):
+            let output = newBlob(s.outputs[0])
+            pending.append(.pool(p, s, input: input, output: output))
+            current[top] = output
+        case .concat(let axis):
+            guard Layer.normalizedAxis(axis, rank: s.inputs[0].rank) == 1 else {
+                throw unsupported(layer, "concatenation along axis \(axis)")
+            }
+            let output = newBlob(s.outputs[0])
+            let target = blobs[output].storage
+            var offset = 0
+            for (bottom, shape) in zip(bottoms.map { $0! }, s.inputs) {
+                let b = blobs[bottom]
+                let ownsStorage = !b.isShared && b.channels == storages[b.storage].channels
+                    && storages[b.storage].flatImageSize == nil
+                    && !blobs.indices.contains { $0 != bottom && blobs[$0].storage == b.storage }
+                    && bottom != blobs.startIndex
+                if ownsStorage {
+                    // Its producer writes straight into the slice: no copy. Its
+                    // readers so far asked for borders: the slice needs them too.
+                    storages[target].padHeight = max(storages[target].padHeight, storages[b.storage].padHeight)
+                    storages[target].padWidth = max(storages[target].padWidth, storages[b.storage].padWidth)
+                    blobs[bottom] = Blob(storage: target, channelOffset: offset, channels: shape.channels, isShared: true)
+                } else {
+                    let slice = blobs.count
+                    blobs.append(Blob(storage: target, channelOffset: offset, channels: shape.channels, isShared: true))
+                    pending.append(.copy(input: bottom, output: slice))
+                }
+                offset += shape.channels
+            }
+            blobs[output].isShared = true
+            current[top] = output
+        case .softmax(let axis):
+            guard Layer.normalizedAxis(axis, rank: s.inputs[0].rank) == 1 else {
+                throw unsupported(layer, "softmax along axis \(axis)")
+            }
+            let output = newBlob(s.outputs[0])
+            pending.append(.softmax(input: input, output: output))
+            current[top] = output
+        case .lrn:
+            throw unsupported(layer, "local response normalisation is not implemented")
+        }
+    }
+
+    /// First and last step touching each storage; the input is written before
+    /// step 0 and the output read after the last.
+    private mutating func assignLifetimes(input: Int, output: Int) throws(ExecutorError) {
+        for (index, p) in pending.enumerated() {
+            for b in p.reads + [p.writes] {
+                let s = blobs[b].storage
+                storages[s].first = min(storages[s].first, index)
+                storages[s].last = max(storages[s].last, index)
+            }
+            if let phases = phaseStorage[index] {
+                storages[phases].first = index
+                storages[phases].last = index
+            }
+        }
+        let i = blobs[input].storage, o = blobs[output].storage
+        storages[i].first = -1
+        storages[i].last = max(storages[i].last, -1)
+        storages[o].first = min(storages[o].first, pending.count)
+        storages[o].last = pending.count
+    }
+
+    /// First-fit placement: storages whose lifetimes overlap never share floats.
+    private mutating func allocate() -> Int {
+        let order = storages.indices.filter { storages[$0].first <= storages[$0].last }
+            .sorted { (storages[$0].first, $0) < (storages[$1].first, $1) }
+        var placed: [Int] = []
+        var end = 0
+        for s in order {
+            // 16 floats = one cache line between storages.
+            let size = (batchSize * storages[s].imageStride + 15) & ~15
+            let conflicts = placed.filter { storages[$0].first <= storages[s].last && storages[s].first <= storages[$0].last }
+                .map { (storages[$0].offset, storages[$0].offset + (batchSize * storages[$0].imageStride + 15) & ~15) }
+                .sorted { $0.0 < $1.0 }
+            var offset = 0
+            for (start, stop) in conflicts {
+                if offset + size <= start { break }
+                offset = max(offset, stop)
+            }
+            storages[s].offset = offset
+            placed.append(s)
+            end = max(end, offset + size)
+        }
+        return end
+    }
+
+    private func view(_ b: Int) -> CompressedProgram.View {
+        let blob = blobs[b], st = storages[blob.storage]
+        let layout = st.layout
+        return .init(offset: st.offset + blob.channelOffset * layout.planeStride, imageStride: st.imageStride,
+                     channels: blob.channels, layout: layout)
+    }
+
+    private func resolve(_ p: Pending) throws(ExecutorError) -> [CompressedProgram.Step] {
+        switch p {
+        case .convolution(let layer, let c, let s, let i, let o, let phases, let relu):
+            let step = CompressedProgram.Step.convolution(
+                try convolution(layer, c, s, input: view(i), output: view(o), phases: phases.map { storages[$0] }, relu: relu))
+            guard let phases else { return [step] }
+            let st = storages[phases]
+            let split = CompressedProgram.PhaseSplit(
+                input: view(i), output: st.offset, outputImageStride: st.imageStride,
+                strideHeight: c.stride.height, strideWidth: c.stride.width,
+                padHeight: c.padding.height, padWidth: c.padding.width, phaseHeight: st.height, phaseWidth: st.width)
+            return [.splitPhases(split), step]
+        default:
+            return [try resolveSimple(p)]
+        }
+    }
+
+    private func resolveSimple(_ p: Pending) throws(ExecutorError) -> CompressedProgram.Step {
+        switch p {
+        case .convolution:
+            preconditionFailure("convolutions resolve in resolve(_:)")
+        case .innerProduct(let layer, let s, let i, let o, let relu):
+            guard let weights = network.weights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
+            let x = view(i), shape = s.inputs[0]
+            var table: [Int32] = []
+            table.reserveCapacity(weights.fanIn)
+            for c in 0..<shape.channels {
+                for y in 0..<shape.height {
+                    for xx in 0..<shape.width {
+                        table.append(Int32(c * x.layout.planeStride + x.layout.origin + y * x.layout.rowStride + xx))
+                    }
+                }
+            }
+            return .innerProduct(.init(name: layer.name, weights: weights, table: table, input: x, output: view(o), reluSlope: relu))
+        case .pool(let params, let s, let i, let o):
+            let x = s.inputs[0], y = s.outputs[0]
+            if params.isGlobal, params.method == .average {
+                return .globalAveragePool(input: view(i), output: view(o))
+            }
+            let g = PoolingGeometry(input: x, output: y, pooling: params)
+            return params.method == .max ? .maxPool(g, input: view(i), output: view(o))
+                : .averagePool(g, input: view(i), output: view(o))
+        case .relu(let i, let o, let slope):
+            return .relu(input: view(i), output: view(o), slope: slope)
+        case .copy(let i, let o):
+            return .copy(input: view(i), output: view(o))
+        case .softmax(let i, let o):
+            let x = view(i), y = view(o)
+            guard x.layout.isDense, y.layout.isDense else {
+                throw .unsupportedTopology("softmax over a padded blob")
+            }
+            return .softmax(input: x, output: y)
+        }
+    }
+
+    private func convolution(_ layer: Layer, _ p: ConvolutionParameters, _ s: LayerShapes, input x: CompressedProgram.View,
+                             output y: CompressedProgram.View, phases: Storage?, relu: Float?) throws(ExecutorError)
+        -> CompressedProgram.Convolution
+    {
+        guard let weights = network.weights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
+        let inputShape = s.inputs[0], outputShape = s.outputs[0]
+        let channelsPerGroup = inputShape.channels / p.groups
+        let kh = p.kernel.height, kw = p.kernel.width
+        let dh = p.dilation.height, dw = p.dilation.width
+        let rows = outputShape.height, columns = outputShape.width
+        var table: [Int32] = []
+        table.reserveCapacity(weights.fanIn)
+        let source: Int, imageStride: Int, groupStride: Int, gridWidth: Int
+        if let phases {
+            // Tap (ky, kx) reads phase (r % sh, c % sw) from row r / sh, column c / sw.
+            let sh = p.stride.height, sw = p.stride.width
+            let phaseSize = phases.height * phases.width
+            let channelStride = sh * sw * phaseSize
+            gridWidth = phases.width
+            for ci in 0..<channelsPerGroup {
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let r = ky * dh, c = kx * dw
+                        table.append(Int32(ci * channelStride + ((r % sh) * sw + c % sw) * phaseSize
+                            + (r / sh) * phases.width + c / sw))
+                    }
+                }
+            }
+            source = phases.offset
+            imageStride = phases.imageStride
+            groupStride = channelsPerGroup * channelStride
+        } else {
+            // The input's border is at least the convolution's padding: start
+            // where the padded window of output (0, 0) starts.
+            let layout = x.layout
+            gridWidth = layout.rowStride
+            let shift = (layout.padHeight - p.padding.height) * layout.rowStride + (layout.padWidth - p.padding.width)
+            for ci in 0..<channelsPerGroup {
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        table.append(Int32(ci * layout.planeStride + shift + ky * dh * layout.rowStride + kx * dw))
+                    }
+                }
+            }
+            source = x.offset
+            imageStride = x.imageStride
+            groupStride = channelsPerGroup * layout.planeStride
+        }
+        guard columns <= gridWidth else {
+            throw unsupported(layer, "output wider than its input grid")
+        }
+        let rowsPerGroup = p.outputChannels / p.groups
+        let quad = weights.density >= quadDensity && rowsPerGroup % 4 == 0
+        let count = (rows - 1) * gridWidth + columns
+        let unit = quad ? 4 : 1
+        // A chunk's decoded entries (~64 KB) and grids (~256 KB) stay in L2.
+        let entriesPerRow = max(Double(weights.weightCount) / Double(max(weights.rows, 1)), 1)
+        var chunk = min(64, Int(8192 / entriesPerRow), 65536 / gridSpan(count), rowsPerGroup)
+        chunk = max(unit, chunk / unit * unit)
+        while rowsPerGroup % chunk != 0 { chunk -= unit }
+        // A block's input runs (every plane the kernel reads, plus the taps'
+        // reach) fit in ~64 KB; blocks are whole tiles (64 values, or 24 for
+        // four rows at once) and whole 32-value granules, so that the rounding
+        // up of the last block stays inside the grid's span.
+        let planes = phases == nil ? channelsPerGroup : channelsPerGroup * p.stride.height * p.stride.width
+        let reach = Int(table.max() ?? 0) % (phases.map { $0.height * $0.width } ?? x.layout.planeStride)
+        let tile = quad ? 96 : 64
+        let block = max(tile, (16384 / max(planes, 1) - reach) / tile * tile)
+        // About four items per thread; bands are whole output rows.
+        let items = batchSize * weights.rows / chunk
+        let bands = threads == 1 ? 1 : min(rows, max(1, (8 * threads + items - 1) / items))
+        return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
+                     sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
+                     output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, quad: quad,
+                     chunkRows: chunk, blockLength: block, bands: bands)
+    }
+}

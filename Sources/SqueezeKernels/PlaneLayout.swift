@@ -1,0 +1,130 @@
+/// Where the values of one feature-map plane sit in memory: `height x width`
+/// values inside a zero border of `padHeight` rows and `padWidth` columns.
+///
+/// The compressed executor keeps activations padded for the convolution that
+/// reads them, so a shifted input plane is one contiguous run of memory; the
+/// dense layout is the special case without a border.
+public struct PlaneLayout: Sendable, Hashable {
+    /// The plane's size without the border.
+    public var height: Int, width: Int
+    /// The border on each side.
+    public var padHeight: Int, padWidth: Int
+
+    /// A layout with a zero border.
+    public init(height: Int, width: Int, padHeight: Int = 0, padWidth: Int = 0) {
+        self.height = height
+        self.width = width
+        self.padHeight = padHeight
+        self.padWidth = padWidth
+    }
+
+    /// Floats from one row to the next.
+    @inline(__always) public var rowStride: Int { width + 2 * padWidth }
+    /// Rows including the border.
+    @inline(__always) public var paddedHeight: Int { height + 2 * padHeight }
+    /// Floats from one plane to the next.
+    @inline(__always) public var planeStride: Int { rowStride * paddedHeight }
+    /// The offset of value (0, 0) from the start of the plane.
+    @inline(__always) public var origin: Int { padHeight * rowStride + padWidth }
+    /// Whether the plane is stored without a border.
+    @inline(__always) public var isDense: Bool { padHeight == 0 && padWidth == 0 }
+}
+
+/// Writes one whole plane (border included) from `height x width` values read
+/// with `row(y)` giving the start of source row `y`, each value mapped by
+/// `x + bias` and the leaky ReLU with `slope` when `relu` is set.
+/// Only `rows` are written (with the top border when they start at row 0 and
+/// the bottom border when they reach the last row), so threads can share a plane.
+@inline(__always)
+func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMutablePointer<Float>, bias: Float,
+                relu: Bool, slope: Float, row: (Int) -> UnsafePointer<Float>) {
+    let stride = layout.rowStride
+    let rows = rows ?? 0..<layout.height
+    if layout.padHeight > 0 {
+        if rows.lowerBound == 0 { output.update(repeating: 0, count: layout.padHeight * stride) }
+        if rows.upperBound == layout.height {
+            (output + (layout.padHeight + layout.height) * stride).update(repeating: 0, count: layout.padHeight * stride)
+        }
+    }
+    let b = SIMD8<Float>(repeating: bias), zero = SIMD8<Float>(repeating: 0), s = SIMD8<Float>(repeating: slope)
+    for y in rows {
+        let line = output + (layout.padHeight + y) * stride
+        if layout.padWidth > 0 {
+            line.update(repeating: 0, count: layout.padWidth)
+            (line + layout.padWidth + layout.width).update(repeating: 0, count: layout.padWidth)
+        }
+        let dst = line + layout.padWidth, src = row(y)
+        var x = 0
+        while x + 8 <= layout.width {
+            var v = UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self) + b
+            if relu { v = v.replacing(with: v * s, where: v .< zero) }
+            UnsafeMutableRawPointer(dst + x).storeBytes(of: v, as: SIMD8<Float>.self)
+            x += 8
+        }
+        while x < layout.width {
+            var v = src[x] + bias
+            if relu, v < 0 { v *= slope }
+            dst[x] = v
+            x += 1
+        }
+    }
+}
+
+/// Copies `planes` planes between layouts of the same size, optionally through
+/// a leaky ReLU; the destination's border is written with zeros.
+public func copyPlanes(_ planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout,
+                       output: UnsafeMutablePointer<Float>, outputLayout: PlaneLayout, reluSlope: Float? = nil) {
+    precondition(inputLayout.height == outputLayout.height && inputLayout.width == outputLayout.width)
+    for p in 0..<planes {
+        let src = input + p * inputLayout.planeStride + inputLayout.origin
+        writePlane(outputLayout, output: output + p * outputLayout.planeStride, bias: 0,
+                   relu: reluSlope != nil, slope: reluSlope ?? 0) { src + $0 * inputLayout.rowStride }
+    }
+}
+
+/// Writes a convolution's output plane from the grid it was accumulated on:
+/// row `y` of the result starts at `grid + y * gridWidth` (columns past the
+/// output width are the grid's slack and are dropped), plus `bias`, through the
+/// leaky ReLU when `reluSlope` is given.
+/// With `rows`, only those output rows (and the borders next to them) are written.
+public func storeGridPlane(_ grid: UnsafePointer<Float>, gridWidth: Int, rows: Range<Int>? = nil, bias: Float,
+                           reluSlope: Float?, output: UnsafeMutablePointer<Float>, layout: PlaneLayout) {
+    writePlane(layout, rows: rows, output: output, bias: bias, relu: reluSlope != nil, slope: reluSlope ?? 0) {
+        grid + $0 * gridWidth
+    }
+}
+
+/// Splits padded planes into `stride x stride` phase planes, so that a strided
+/// convolution reads each kernel tap as one contiguous run: phase `(a, b)` holds
+/// padded-input values at rows `a, a + s, ...` and columns `b, b + s, ...`, each
+/// phase `phaseHeight x phaseWidth` (values outside the input are zero).
+///
+/// - Parameters:
+///   - pad: the convolution's padding (top/left); the source's own border is ignored.
+public func splitPhases(_ planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout,
+                        strideHeight: Int, strideWidth: Int, padHeight: Int, padWidth: Int,
+                        phaseHeight: Int, phaseWidth: Int, output: UnsafeMutablePointer<Float>) {
+    let phaseSize = phaseHeight * phaseWidth
+    for p in 0..<planes {
+        let src = input + p * inputLayout.planeStride + inputLayout.origin
+        let planeOut = output + p * strideHeight * strideWidth * phaseSize
+        for a in 0..<strideHeight {
+            for b in 0..<strideWidth {
+                let phase = planeOut + (a * strideWidth + b) * phaseSize
+                for u in 0..<phaseHeight {
+                    let y = u * strideHeight + a - padHeight
+                    let line = phase + u * phaseWidth
+                    guard y >= 0, y < inputLayout.height else {
+                        line.update(repeating: 0, count: phaseWidth)
+                        continue
+                    }
+                    let row = src + y * inputLayout.rowStride
+                    for v in 0..<phaseWidth {
+                        let x = v * strideWidth + b - padWidth
+                        line[v] = x >= 0 && x < inputLayout.width ? row[x] : 0
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+import SqueezeExecutor
+import SqueezeModel
+import SqueezeReader
+import TestSupport
+import Testing
+
+/// The compressed executor against the dense reference on small networks that
+/// cover every layer form it runs, in every weight storage, batch size and
+/// thread count.
+@Suite("compressed executor matches the dense reference")
+struct CompressedExecutorTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let input: [Int]
+        let layers: String
+        var testDescription: String { name }
+    }
+
+    /// How a case's weights are stored.
+    enum Form: String, CaseIterable, Sendable {
+        case dense, pruned, shared, prunedShared, nearlyDense
+    }
+
+    static func layer(_ name: String, _ type: String, _ bottoms: [String], _ top: String, _ params: String = "") -> String {
+        "layer { name: \"\(name)\" type: \"\(type)\" " + bottoms.map { "bottom: \"\($0)\" " }.joined()
+            + "top: \"\(top)\" \(params) }\n"
+    }
+
+    static func conv(_ name: String, _ bottom: String, _ params: String) -> String {
+        layer(name, "Convolution", [bottom], name, "convolution_param { \(params) }")
+    }
+
+    static let cases: [Case] = [
+        Case(name: "7x7 stride 2 (conv1 of SqueezeNet), max pool ceil", input: [3, 37, 37], layers:
+            conv("conv1", "data", "num_output: 8 kernel_size: 7 stride: 2")
+            + layer("relu1", "ReLU", ["conv1"], "conv1")
+            + layer("pool1", "Pooling", ["conv1"], "pool1", "pooling_param { pool: MAX kernel_size: 3 stride: 2 }")),
+        Case(name: "fire module, concat in place, 1x1 pad 1, global average", input: [6, 21, 19], layers:
+            conv("squeeze", "data", "num_output: 4 kernel_size: 1")
+            + layer("r1", "ReLU", ["squeeze"], "squeeze")
+            + conv("e1", "squeeze", "num_output: 8 kernel_size: 1")
+            + layer("r2", "ReLU", ["e1"], "e1")
+            + conv("e3", "squeeze", "num_output: 8 kernel_size: 3 pad: 1")
+            + layer("r3", "ReLU", ["e3"], "e3")
+            + layer("cat", "Concat", ["e1", "e3"], "cat")
+            + layer("drop", "Dropout", ["cat"], "cat", "dropout_param { dropout_ratio: 0.5 }")
+            + conv("final", "cat", "num_output: 12 kernel_size: 1 pad: 1")
+            + layer("r4", "ReLU", ["final"], "final")
+            + layer("gap", "Pooling", ["final"], "gap", "pooling_param { pool: AVE global_pooling: true }")
+            + layer("prob", "Softmax", ["gap"], "prob")),
+        Case(name: "grouped, strided and dilated convolutions, leaky ReLU", input: [4, 23, 17], layers:
+            conv("g", "data", "num_output: 8 kernel_size: 3 pad: 2 group: 2")
+            + layer("leaky", "ReLU", ["g"], "g", "relu_param { negative_slope: 0.1 }")
+            + conv("s", "g", "num_output: 8 kernel_h: 3 kernel_w: 5 stride_h: 2 stride_w: 3 pad_h: 1 pad_w: 2")
+            + conv("d", "s", "num_output: 4 kernel_size: 3 dilation: 2 pad: 2")),
+        Case(name: "average pool with padding, ReLU to a new blob, inner products", input: [3, 12, 12], layers:
+            conv("c", "data", "num_output: 8 kernel_size: 3 pad: 1")
+            + layer("relu", "ReLU", ["c"], "r")
+            + layer("pool", "Pooling", ["r"], "pool", "pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 }")
+            + layer("fc1", "InnerProduct", ["pool"], "fc1", "inner_product_param { num_output: 20 }")
+            + layer("rf", "ReLU", ["fc1"], "fc1")
+            + layer("fc2", "InnerProduct", ["fc1"], "fc2", "inner_product_param { num_output: 7 }")),
+        Case(name: "a blob read by a padded convolution and a concat, global max", input: [5, 30, 30], layers:
+            conv("a", "data", "num_output: 8 kernel_size: 1")
+            + conv("b", "a", "num_output: 8 kernel_size: 5 pad: 2")
+            + layer("cat", "Concat", ["a", "b"], "cat")
+            + conv("c", "cat", "num_output: 4 kernel_size: 3 pad: 1")
+            + layer("gmp", "Pooling", ["c"], "gmp", "pooling_param { pool: MAX global_pooling: true }")),
+    ]
+
+    static func network(_ c: Case, batch: Int) throws -> Network {
+        let text = "name: \"case\"\ninput: \"data\"\n" + ([batch] + c.input).map { "input_dim: \($0)\n" }.joined() + c.layers
+        return try CaffeDefinition.network(prototxt: text)
+    }
+
+    /// A deterministic generator (SplitMix64): tests do not depend on the system's.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+        mutating func symmetric() -> Float { uniform() * 2 - 1 }
+    }
+
+    static func model(_ network: Network, form: Form, seed: UInt64) throws -> Model {
+        var random = Random(state: seed)
+        var parameters: [String: LayerParameters] = [:]
+        let shapes = try network.inferShapes()
+        for (layer, s) in zip(network.layers, shapes.layers) {
+            guard let shape = s.weight else { continue }
+            let bias = (0..<s.biasCount).map { _ in random.symmetric() * 0.2 }
+            let count = shape.elementCount
+            let density: Float = form == .nearlyDense ? 0.9 : 0.3
+            let keep = (0..<count).map { _ in form == .dense || form == .shared || random.uniform() < density }
+            let positions = (0..<count).filter { keep[$0] }.map(UInt32.init)
+            let storage: WeightTensor.Storage
+            switch form {
+            case .dense:
+                storage = .dense((0..<count).map { _ in random.symmetric() * 0.5 })
+            case .pruned:
+                storage = .sparse(positions: positions, values: positions.map { _ in random.symmetric() * 0.5 })
+            case .shared, .prunedShared, .nearlyDense:
+                // A codebook with a zero entry, so some stored weights are zero.
+                let codebook = (0..<16).map { $0 == 3 ? 0 : random.symmetric() * 0.5 }
+                let stored = form == .shared ? count : positions.count
+                storage = .shared(codebook: codebook, codes: (0..<stored).map { _ in UInt16(random.next() % 16) },
+                                  positions: form == .shared ? nil : positions)
+            }
+            parameters[layer.name] = LayerParameters(weights: WeightTensor(shape: shape, storage: storage), bias: bias)
+        }
+        return Model(network: network, parameters: parameters)
+    }
+
+    @Test(arguments: cases, Form.allCases)
+    func matchesDense(_ c: Case, form: Form) throws {
+        for batch in [1, 3] {
+            let model = try Self.model(Self.network(c, batch: batch), form: form, seed: 5)
+            let dense = try DenseProgram(model: model, batchSize: batch).makeExecutor()
+            let network = try CompressedNetwork(model: model)
+            var random = Random(state: 9)
+            let input = (0..<dense.inputShape.elementCount).map { _ in random.symmetric() * 4 }
+            let expected = try dense.run(input)
+            for threads in [1, 2] {
+                let executor = try network.program(batchSize: batch, threads: threads).makeExecutor()
+                #expect(executor.outputShape == dense.outputShape)
+                // Twice: the second run starts from the first run's arena.
+                for _ in 0..<2 {
+                    let output = try executor.run(input)
+                    let scale = max(expected.map(abs).max() ?? 1, 1e-3)
+                    let worst = zip(output, expected).map { abs($0 - $1) }.max() ?? .infinity
+                    #expect(worst <= 1e-4 * scale, "batch \(batch), \(threads) thread(s): max |difference| \(worst), scale \(scale)")
+                }
+            }
+        }
+    }
+
+    @Test("wrong input and output sizes are refused")
+    func sizes() throws {
+        let model = try Self.model(Self.network(Self.cases[0], batch: 1), form: .pruned, seed: 1)
+        let executor = try CompressedNetwork(model: model).program().makeExecutor()
+        #expect(throws: ExecutorError.self) { try executor.run([1, 2, 3]) }
+        var output = [Float](repeating: 0, count: 3)
+        let input = [Float](repeating: 0, count: executor.inputShape.elementCount)
+        #expect(throws: ExecutorError.self) {
+            try input.withUnsafeBufferPointer { i in try output.withUnsafeMutableBufferPointer { try executor.run(i, into: $0) } }
+        }
+    }
+
+    @Test("bad batch sizes, thread counts and layers are refused at compile time")
+    func refused() throws {
+        let model = try Self.model(Self.network(Self.cases[0], batch: 1), form: .pruned, seed: 1)
+        let network = try CompressedNetwork(model: model)
+        #expect(throws: ExecutorError.invalidBatchSize(0)) { try network.program(batchSize: 0) }
+        #expect(throws: ExecutorError.invalidThreadCount(0)) { try network.program(threads: 0) }
+        let lrn = try CaffeDefinition.network(prototxt: "input: \"data\" input_dim: 1 input_dim: 2 input_dim: 5 input_dim: 5\n"
+            + Self.layer("norm", "LRN", ["data"], "norm", "lrn_param { local_size: 3 }"))
+        #expect {
+            try CompressedNetwork(model: Model(network: lrn, parameters: [:])).program()
+        } throws: { error in
+            (error as? ExecutorError)?.description.contains("--engine dense") == true
+        }
+    }
+}
+
+/// The compressed executor on the real Deep-Compression SqueezeNet.
+@Suite("compressed SqueezeNet")
+struct CompressedSqueezeNetTests {
+    static let model = Result { () throws -> Model in
+        let network = try CaffeDefinition.network(contentsOf: SharedData.squeezeNetPrototxt)
+        return try DeepCompressionFile.read(contentsOf: SharedData.squeezeNetWeights, network: network)
+    }
+
+    @Test("logits within 1e-3 of the largest magnitude of the dense path's and onnxruntime's, same top-1",
+          arguments: SharedData.referenceImages)
+    func logits(name: String) throws {
+        let model = try Self.model.get()
+        let input = try SharedData.readFloats(SharedData.reference.appendingPathComponent(name + ".input.f32"))
+        let golden = try SharedData.readFloats(SharedData.reference.appendingPathComponent(name + ".logits.f32"))
+        let dense = try DenseProgram(model: model).makeExecutor().run(input)
+        let network = try CompressedNetwork(model: model)
+        for threads in [1, 2] {
+            let output = try network.program(threads: threads).makeExecutor().run(input)
+            for reference in [dense, golden] {
+                let scale = reference.map(abs).max() ?? 1
+                let worst = zip(output, reference).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(worst <= 1e-3 * scale, "max |difference| \(worst), largest |logit| \(scale)")
+                #expect(output.indices.max { output[$0] < output[$1] } == reference.indices.max { reference[$0] < reference[$1] })
+            }
+        }
+    }
+
+    @Test("weights stay compressed: at most 1,200,000 bytes resident (dense float32 is 4,977,792)")
+    func resident() throws {
+        let program = try CompressedNetwork(model: Self.model.get()).program()
+        #expect(program.weightBytesResident <= 1_200_000)
+        #expect(program.network.weightCount <= 415_921)
+    }
+
+    @Test("a batch of three on two threads gives each image's batch-1 logits")
+    func batch() throws {
+        let network = try CompressedNetwork(model: Self.model.get())
+        let single = try network.program().makeExecutor()
+        var input: [Float] = [], expected: [Float] = []
+        for name in SharedData.referenceImages {
+            let x = try SharedData.readFloats(SharedData.reference.appendingPathComponent(name + ".input.f32"))
+            input += x
+            expected += try single.run(x)
+        }
+        let output = try network.program(batchSize: 3, threads: 2).makeExecutor().run(input)
+        let worst = zip(output, expected).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-4)
+    }
+}
