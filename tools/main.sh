@@ -2,7 +2,8 @@
 # The main job: install what is missing, build in release mode, then run the
 # Deep-Compression SqueezeNet from ../shared — import it into a .sqz container,
 # print the size report against AlexNet, classify three images and evaluate
-# top-1/top-5 on the 500-image development sample from the .sqz.
+# top-1/top-5 on the 500-image development sample from the .sqz (compressed
+# engine), and time the compressed engine at batch 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${SQUEEZE_SHARED:-$(cd .. && pwd)/shared}"
@@ -27,3 +28,6 @@ echo "== classify"
 echo
 echo "== evaluate ($images)"
 "$tool" evaluate --weights .build/squeezenet.sqz "$images"
+echo
+echo "== bench (compressed engine, batch 1, every core)"
+"$tool" bench .build/squeezenet.sqz
