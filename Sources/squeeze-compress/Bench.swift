@@ -13,8 +13,7 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("The network definition, for .net and .caffemodel models.", valueName: "prototxt"))
     var prototxt: String?
 
-    @Option(help: ArgumentHelp("The forward pass: \(EngineKind.allCases.map(\.rawValue).joined(separator: "|")) (default: compressed for .sqz, dense otherwise).",
-                               valueName: "engine"))
+    @Option(help: EngineKind.help)
     var engine: EngineKind?
 
     @Option(help: "Images per run.")

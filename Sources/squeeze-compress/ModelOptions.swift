@@ -2,7 +2,12 @@ import ArgumentParser
 import Foundation
 import SqueezeCompress
 
-extension EngineKind: ExpressibleByArgument {}
+extension EngineKind: ExpressibleByArgument {
+    /// The `--engine` help shared by every command that runs a network.
+    static let help = ArgumentHelp(
+        "The forward pass: \(EngineKind.allCases.map(\.rawValue).joined(separator: "|")) (default: compressed for .sqz, dense otherwise).",
+        valueName: "engine")
+}
 
 /// The options that name a model and how to run it, shared by every command
 /// that runs a network.
@@ -16,8 +21,7 @@ struct ModelOptions: ParsableArguments {
                                valueName: "file"))
     var weights: String
 
-    @Option(help: ArgumentHelp("The forward pass: \(EngineKind.allCases.map(\.rawValue).joined(separator: "|")) (default: compressed for .sqz, dense otherwise).",
-                               valueName: "engine"))
+    @Option(help: EngineKind.help)
     var engine: EngineKind?
 
     @Option(help: "Images run at once (default: every core).")
