@@ -23,7 +23,8 @@ public final class CompressedExecutor: InferenceEngine {
         arena = UnsafeMutableBufferPointer(start: zeroed.bindMemory(to: Float.self, capacity: program.arenaSize),
                                            count: program.arenaSize)
         scratch = (0..<program.threads).map { _ in
-            RowScratch(gridSize: program.gridSize, fanIn: program.maxFanIn, entries: program.entryCapacity, units: 65)
+            RowScratch(gridSize: program.gridSize, fanIn: program.maxFanIn, entries: program.entryCapacity,
+                       units: program.maxChunkRows + 1)
         }
         pool = WorkerPool(threads: program.threads)
     }
@@ -125,15 +126,10 @@ public final class CompressedExecutor: InferenceEngine {
                     storeGridPlane(&mean, gridWidth: 1, bias: 0, reluSlope: nil, output: a + y.plane(n, k), layout: y.layout)
                 }
             }
-        case .relu(let x, let y, let slope):
+        case .copy(let x, let y, let slope):
             forChunks(of: x.channels, batch: batch) { n, c, count in
                 copyPlanes(count, input: a + x.plane(n, c), inputLayout: x.layout,
                            output: a + y.plane(n, c), outputLayout: y.layout, reluSlope: slope)
-            }
-        case .copy(let x, let y):
-            forChunks(of: x.channels, batch: batch) { n, c, count in
-                copyPlanes(count, input: a + x.plane(n, c), inputLayout: x.layout,
-                           output: a + y.plane(n, c), outputLayout: y.layout)
             }
         case .softmax(let x, let y):
             for n in 0..<batch {

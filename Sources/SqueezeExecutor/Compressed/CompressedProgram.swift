@@ -31,6 +31,7 @@ public final class CompressedProgram: Sendable {
     let gridSize: Int
     let maxFanIn: Int
     let entryCapacity: Int
+    let maxChunkRows: Int
 
     /// Bytes of weight data an executor reads: the compact weights plus each
     /// layer's table from row position to input offset.
@@ -64,6 +65,7 @@ public final class CompressedProgram: Sendable {
         gridSize = plan.gridSize
         maxFanIn = plan.maxFanIn
         entryCapacity = plan.entryCapacity
+        maxChunkRows = plan.maxChunkRows
         inputShape = plan.inputShape
         outputShape = plan.outputShape
     }
@@ -94,8 +96,8 @@ extension CompressedProgram {
         case maxPool(PoolingGeometry, input: View, output: View)
         case averagePool(PoolingGeometry, input: View, output: View)
         case globalAveragePool(input: View, output: View)
-        case relu(input: View, output: View, slope: Float)
-        case copy(input: View, output: View)
+        /// Copies planes between layouts, through a leaky ReLU when `reluSlope` is set.
+        case copy(input: View, output: View, reluSlope: Float?)
         case softmax(input: View, output: View)
     }
 
@@ -180,21 +182,20 @@ private struct Planner {
         case convolution(layer: Layer, ConvolutionParameters, LayerShapes, input: Int, output: Int, phases: Int?, relu: Float?)
         case innerProduct(layer: Layer, LayerShapes, input: Int, output: Int, relu: Float?)
         case pool(PoolingParameters, LayerShapes, input: Int, output: Int)
-        case relu(input: Int, output: Int, slope: Float)
-        case copy(input: Int, output: Int)
+        case copy(input: Int, output: Int, reluSlope: Float?)
         case softmax(input: Int, output: Int)
 
         var reads: [Int] {
             switch self {
             case .convolution(_, _, _, let i, _, _, _), .innerProduct(_, _, let i, _, _), .pool(_, _, let i, _),
-                 .relu(let i, _, _), .copy(let i, _), .softmax(let i, _): [i]
+                 .copy(let i, _, _), .softmax(let i, _): [i]
             }
         }
 
         var writes: Int {
             switch self {
             case .convolution(_, _, _, _, let o, _, _), .innerProduct(_, _, _, let o, _), .pool(_, _, _, let o),
-                 .relu(_, let o, _), .copy(_, let o), .softmax(_, let o): o
+                 .copy(_, let o, _), .softmax(_, let o): o
             }
         }
     }
@@ -208,6 +209,7 @@ private struct Planner {
         var gridSize: Int
         var maxFanIn: Int
         var entryCapacity: Int
+        var maxChunkRows: Int
         var inputShape: TensorShape
         var outputShape: TensorShape
     }
@@ -217,11 +219,10 @@ private struct Planner {
     let shapes: NetworkShapes
     var storages: [Storage] = []
     var blobs: [Blob] = []
-    var pending: [Pending] = [] {
-        didSet { while pendingNames.count < pending.count { pendingNames.append(layerName) } }
-    }
+    var pending: [Pending] = []
+    /// The layer each pending step belongs to, for profiles.
     var pendingNames: [String] = []
-    /// The layer being added, to name its steps.
+    /// The layer being added.
     var layerName = ""
     var current: [String: Int] = [:]
     /// Phase scratch storage of each strided convolution, by pending index.
@@ -263,7 +264,7 @@ private struct Planner {
         try assignLifetimes(input: inputBlob, output: outputBlob)
         var arenaSize = allocate()
         var steps: [CompressedProgram.Step] = [], names: [String] = []
-        var gridSize = 32, maxFanIn = 1, entryCapacity = 1
+        var gridSize = 32, maxFanIn = 1, entryCapacity = 1, maxChunkRows = 1
         for (p, name) in zip(pending, pendingNames) {
             for step in try resolve(p) {
             if case .splitPhases = step { names.append(name + " (phases)") } else { names.append(name) }
@@ -272,6 +273,7 @@ private struct Planner {
                 gridSize = max(gridSize, c.chunkRows * gridSpan(c.count))
                 maxFanIn = max(maxFanIn, c.weights.fanIn)
                 entryCapacity = max(entryCapacity, c.chunkRows * c.weights.fanIn)
+                maxChunkRows = max(maxChunkRows, c.chunkRows)
                 // The kernels read whole vectors past the last grid value of the
                 // last row's runs: keep every such read inside the arena.
                 let furthest = (c.table.max().map(Int.init) ?? 0) + gridSpan(c.count)
@@ -287,7 +289,13 @@ private struct Planner {
             }
         }
         return Plan(steps: steps, names: names, input: view(inputBlob), output: view(outputBlob), arenaSize: arenaSize,
-                    gridSize: gridSize, maxFanIn: maxFanIn, entryCapacity: entryCapacity, inputShape: inputShape, outputShape: outputShape)
+                    gridSize: gridSize, maxFanIn: maxFanIn, entryCapacity: entryCapacity,
+                    maxChunkRows: maxChunkRows, inputShape: inputShape, outputShape: outputShape)
+    }
+
+    private mutating func emit(_ step: Pending) {
+        pending.append(step)
+        pendingNames.append(layerName)
     }
 
     private func unsupported(_ layer: Layer, _ reason: String) -> ExecutorError {
@@ -320,12 +328,12 @@ private struct Planner {
                 storages[st].padHeight = max(storages[st].padHeight, p.padding.height)
                 storages[st].padWidth = max(storages[st].padWidth, p.padding.width)
             }
-            pending.append(.convolution(layer: layer, p, s, input: input, output: output, phases: phases, relu: nil))
+            emit(.convolution(layer: layer, p, s, input: input, output: output, phases: phases, relu: nil))
             if let phases { phaseStorage[pending.count - 1] = phases }
             current[top] = output
         case .innerProduct:
             let output = newBlob(s.outputs[0])
-            pending.append(.innerProduct(layer: layer, s, input: input, output: output, relu: nil))
+            emit(.innerProduct(layer: layer, s, input: input, output: output, relu: nil))
             current[top] = output
         case .relu(let slope):
             if layer.bottoms[0] == top, let last = pending.indices.last, pending[last].writes == input {
@@ -342,19 +350,19 @@ private struct Planner {
                 }
             }
             if layer.bottoms[0] == top, !blobs[input].isShared {
-                pending.append(.relu(input: input, output: input, slope: slope))
+                emit(.copy(input: input, output: input, reluSlope: slope))
             } else {
                 // A shared storage may hold a concatenation already made from
                 // this blob: write the result elsewhere so it stays unchanged.
                 let output = newBlob(s.outputs[0])
-                pending.append(.relu(input: input, output: output, slope: slope))
+                emit(.copy(input: input, output: output, reluSlope: slope))
                 current[top] = output
             }
         case .dropout:
             current[top] = input
         case .pooling(let p):
             let output = newBlob(s.outputs[0])
-            pending.append(.pool(p, s, input: input, output: output))
+            emit(.pool(p, s, input: input, output: output))
             current[top] = output
         case .concat(let axis):
             guard Layer.normalizedAxis(axis, rank: s.inputs[0].rank) == 1 else {
@@ -378,7 +386,7 @@ private struct Planner {
                 } else {
                     let slice = blobs.count
                     blobs.append(Blob(storage: target, channelOffset: offset, channels: shape.channels, isShared: true))
-                    pending.append(.copy(input: bottom, output: slice))
+                    emit(.copy(input: bottom, output: slice, reluSlope: nil))
                 }
                 offset += shape.channels
             }
@@ -389,7 +397,7 @@ private struct Planner {
                 throw unsupported(layer, "softmax along axis \(axis)")
             }
             let output = newBlob(s.outputs[0])
-            pending.append(.softmax(input: input, output: output))
+            emit(.softmax(input: input, output: output))
             current[top] = output
         case .lrn:
             throw unsupported(layer, "local response normalisation is not implemented")
@@ -490,10 +498,8 @@ private struct Planner {
             let g = PoolingGeometry(input: x, output: y, pooling: params)
             return params.method == .max ? .maxPool(g, input: view(i), output: view(o))
                 : .averagePool(g, input: view(i), output: view(o))
-        case .relu(let i, let o, let slope):
-            return .relu(input: view(i), output: view(o), slope: slope)
-        case .copy(let i, let o):
-            return .copy(input: view(i), output: view(o))
+        case .copy(let i, let o, let slope):
+            return .copy(input: view(i), output: view(o), reluSlope: slope)
         case .softmax(let i, let o):
             let x = view(i), y = view(o)
             guard x.layout.isDense, y.layout.isDense else {
