@@ -9,13 +9,18 @@ public struct PlaneLayout: Sendable, Hashable {
     public var height: Int, width: Int
     /// The border on each side.
     public var padHeight: Int, padWidth: Int
+    /// Planes start a multiple of this many floats apart (1: packed). With 8,
+    /// a 1x1 convolution's input runs all share one alignment, so its vector
+    /// loads never straddle cache lines.
+    public var planeAlignment: Int
 
     /// A layout with a zero border.
-    public init(height: Int, width: Int, padHeight: Int = 0, padWidth: Int = 0) {
+    public init(height: Int, width: Int, padHeight: Int = 0, padWidth: Int = 0, planeAlignment: Int = 1) {
         self.height = height
         self.width = width
         self.padHeight = padHeight
         self.padWidth = padWidth
+        self.planeAlignment = max(planeAlignment, 1)
     }
 
     /// Floats from one row to the next.
@@ -23,11 +28,13 @@ public struct PlaneLayout: Sendable, Hashable {
     /// Rows including the border.
     @inline(__always) public var paddedHeight: Int { height + 2 * padHeight }
     /// Floats from one plane to the next.
-    @inline(__always) public var planeStride: Int { rowStride * paddedHeight }
+    @inline(__always) public var planeStride: Int {
+        (rowStride * paddedHeight + planeAlignment - 1) / planeAlignment * planeAlignment
+    }
     /// The offset of value (0, 0) from the start of the plane.
     @inline(__always) public var origin: Int { padHeight * rowStride + padWidth }
-    /// Whether the plane is stored without a border.
-    @inline(__always) public var isDense: Bool { padHeight == 0 && padWidth == 0 }
+    /// Whether planes are stored packed, without a border.
+    @inline(__always) public var isDense: Bool { padHeight == 0 && padWidth == 0 && planeStride == height * width }
 }
 
 /// Writes one whole plane (border included) from `height x width` values read

@@ -14,27 +14,37 @@
 @inline(__always) public func gridSpan(_ count: Int) -> Int { (count + 31) & ~31 }
 
 /// One output channel: `grid[j] = sum over e of weights[e] * input[offsets[e] + j]`
-/// for `j` in `0 ..< gridSpan(count)`.
+/// for `j` in `0 ..< gridSpan(count)`; with `accumulate`, the sum is added to
+/// what `grid` holds (so a row's entries can run one block of input channels
+/// at a time, each block's input runs staying in L1).
 ///
 /// Reads `input[offsets[e] ..< offsets[e] + gridSpan(count)]` for every entry.
 public func sparseConvolveRow(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
-                              input: UnsafePointer<Float>, count: Int, grid: UnsafeMutablePointer<Float>) {
+                              input: UnsafePointer<Float>, count: Int, grid: UnsafeMutablePointer<Float>,
+                              accumulate: Bool = false) {
     let span = gridSpan(count)
     var j = 0
     while j + 64 <= span {
-        tile8(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j)
+        tile8(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j, accumulate: accumulate)
         j += 64
     }
     while j < span {
-        tile4(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j)
+        tile4(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j, accumulate: accumulate)
         j += 32
     }
 }
 
+/// The starting value of an accumulator: what the grid holds, or zero.
+@inline(__always)
+private func start(_ grid: UnsafeMutablePointer<Float>, _ byteOffset: Int, _ accumulate: Bool) -> SIMD8<Float> {
+    accumulate ? UnsafeRawPointer(grid).loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Float>.self) : SIMD8()
+}
+
 @inline(__always)
 private func tile4(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
-                   input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>) {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                   input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    var a0 = start(grid, 0, accumulate), a1 = start(grid, 32, accumulate)
+    var a2 = start(grid, 64, accumulate), a3 = start(grid, 96, accumulate)
     for e in 0..<entries {
         let p = UnsafeRawPointer(input + Int(offsets[e]))
         let w = SIMD8<Float>(repeating: weights[e])
@@ -52,9 +62,11 @@ private func tile4(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafeP
 
 @inline(__always)
 private func tile8(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
-                   input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>) {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-    var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+                   input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    var a0 = start(grid, 0, accumulate), a1 = start(grid, 32, accumulate)
+    var a2 = start(grid, 64, accumulate), a3 = start(grid, 96, accumulate)
+    var a4 = start(grid, 128, accumulate), a5 = start(grid, 160, accumulate)
+    var a6 = start(grid, 192, accumulate), a7 = start(grid, 224, accumulate)
     for e in 0..<entries {
         let p = UnsafeRawPointer(input + Int(offsets[e]))
         let w = SIMD8<Float>(repeating: weights[e])
@@ -81,18 +93,22 @@ private func tile8(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafeP
 /// Four output channels at once, for nearly dense layers: each entry carries
 /// four weights (zero where a channel has no weight at that position), so one
 /// load of the shifted input feeds four multiply-adds.
-/// `grid + r * gridStride` receives channel `r`; reads as `sparseConvolveRow`.
+/// `grid + r * gridStride` receives channel `r`; reads and `accumulate` as
+/// `sparseConvolveRow`.
 public func sparseConvolveRows4(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
                                 input: UnsafePointer<Float>, count: Int,
-                                grid: UnsafeMutablePointer<Float>, gridStride: Int) {
+                                grid: UnsafeMutablePointer<Float>, gridStride: Int, accumulate: Bool = false) {
     let span = gridSpan(count)
     var j = 0
     while j + 24 <= span {
-        quadTile3(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j, gridStride: gridStride)
+        quadTile3(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j,
+                  gridStride: gridStride, accumulate: accumulate)
         j += 24
     }
     while j < span {
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        let g = grid + j
+        var a0 = start(g, 0, accumulate), a1 = start(g + gridStride, 0, accumulate)
+        var a2 = start(g + 2 * gridStride, 0, accumulate), a3 = start(g + 3 * gridStride, 0, accumulate)
         for e in 0..<entries {
             let x = UnsafeRawPointer(input + j + Int(offsets[e])).loadUnaligned(as: SIMD8<Float>.self)
             let w = weights + 4 * e
@@ -111,11 +127,13 @@ public func sparseConvolveRows4(entries: Int, offsets: UnsafePointer<Int32>, wei
 
 @inline(__always)
 private func quadTile3(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
-                       input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>, gridStride: Int) {
-    var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a02 = SIMD8<Float>()
-    var a10 = SIMD8<Float>(), a11 = SIMD8<Float>(), a12 = SIMD8<Float>()
-    var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a22 = SIMD8<Float>()
-    var a30 = SIMD8<Float>(), a31 = SIMD8<Float>(), a32 = SIMD8<Float>()
+                       input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>, gridStride: Int,
+                       accumulate: Bool) {
+    let g0 = grid, g1 = grid + gridStride, g2 = grid + 2 * gridStride, g3 = grid + 3 * gridStride
+    var a00 = start(g0, 0, accumulate), a01 = start(g0, 32, accumulate), a02 = start(g0, 64, accumulate)
+    var a10 = start(g1, 0, accumulate), a11 = start(g1, 32, accumulate), a12 = start(g1, 64, accumulate)
+    var a20 = start(g2, 0, accumulate), a21 = start(g2, 32, accumulate), a22 = start(g2, 64, accumulate)
+    var a30 = start(g3, 0, accumulate), a31 = start(g3, 32, accumulate), a32 = start(g3, 64, accumulate)
     for e in 0..<entries {
         let p = UnsafeRawPointer(input + Int(offsets[e]))
         let x0 = p.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)

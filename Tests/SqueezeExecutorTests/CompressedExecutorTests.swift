@@ -67,6 +67,10 @@ struct CompressedExecutorTests {
             + layer("cat", "Concat", ["a", "b"], "cat")
             + conv("c", "cat", "num_output: 4 kernel_size: 3 pad: 1")
             + layer("gmp", "Pooling", ["c"], "gmp", "pooling_param { pool: MAX global_pooling: true }")),
+        Case(name: "many input channels: rows run one block of channels at a time", input: [40, 9, 11], layers:
+            conv("wide", "data", "num_output: 48 kernel_size: 1")
+            + layer("rw", "ReLU", ["wide"], "wide")
+            + conv("strided", "wide", "num_output: 8 kernel_size: 3 stride: 2 pad: 1")),
     ]
 
     static func network(_ c: Case, batch: Int) throws -> Network {

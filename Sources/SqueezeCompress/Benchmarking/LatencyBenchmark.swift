@@ -82,10 +82,13 @@ public struct LatencyBenchmark: Sendable {
     public static func run(_ c: Configuration, progress: ((Int) -> Void)? = nil) throws -> Result {
         let savedThreads = BLAS.threadCount
         defer { BLAS.threadCount = savedThreads }
-        BLAS.threadCount = c.threads
+        let engineKind = c.engine ?? ModelFormat(url: c.weights).map(EngineKind.defaultEngine(for:)) ?? .dense
+        // Only the dense engine's threads are OpenBLAS's. Changing OpenBLAS's
+        // thread count starts threads that spin for a while, on the cores the
+        // compressed executor would use.
+        if engineKind == .dense { BLAS.threadCount = c.threads }
         let start = DispatchTime.now()
         let loaded = try ModelLoader.load(weights: c.weights, prototxt: c.prototxt)
-        let engineKind = c.engine ?? EngineKind.defaultEngine(for: loaded.format)
         let engine: any InferenceEngine
         var compressed: CompressedExecutor?
         let weightBytes: Int, activationBytes: Int

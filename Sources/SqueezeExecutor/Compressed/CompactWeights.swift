@@ -45,69 +45,90 @@ struct CompactWeights: Sendable {
         self.rows = rows
         self.fanIn = fanIn
         self.bias = parameters.bias
-        var rowGaps: [UInt32] = [0], rowCodes: [UInt32] = [0]
-        rowGaps.reserveCapacity(rows + 1)
-        rowCodes.reserveCapacity(rows + 1)
-        var gaps: [UInt8] = []
-        gaps.reserveCapacity(weights.storedCount + weights.storedCount / 8)
-        var row = 0, column = 0, stored = 0
-        // Appends the weight at flat position `p` (increasing) to the streams.
-        func append(_ p: Int) {
-            while p >= (row + 1) * fanIn {
-                rowGaps.append(UInt32(gaps.count))
-                rowCodes.append(UInt32(stored))
-                row += 1
-                column = 0
-            }
-            var gap = p - row * fanIn - column
-            while gap >= Int(Self.skip) {
-                gaps.append(Self.skip)
-                gap -= Int(Self.skip)
-            }
-            gaps.append(UInt8(truncatingIfNeeded: gap))
-            column = p - row * fanIn + 1
-            stored += 1
-        }
+        // Flat positions of the weights kept, in increasing order.
+        var kept: [UInt32] = []
+        kept.reserveCapacity(weights.storedCount)
         switch weights.storage {
         case .dense(let all):
-            var kept: [Float] = []
-            for (p, v) in all.enumerated() where v != 0 { append(p); kept.append(v) }
-            values = .direct(kept)
+            var v: [Float] = []
+            for (p, x) in all.enumerated() where x != 0 { kept.append(UInt32(p)); v.append(x) }
+            values = .direct(v)
         case .sparse(let positions, let all):
-            var kept: [Float] = []
-            kept.reserveCapacity(all.count)
-            for (p, v) in zip(positions, all) where v != 0 { append(Int(p)); kept.append(v) }
-            values = .direct(kept)
+            var v: [Float] = []
+            v.reserveCapacity(all.count)
+            for (p, x) in zip(positions, all) where x != 0 { kept.append(p); v.append(x) }
+            values = .direct(v)
         case .shared(let book, let codes, let positions):
             let zero = book.map { $0 == 0 }
-            let stored = positions ?? []
-            let hasPositions = positions != nil
             if book.count <= 256 {
-                var kept: [UInt8] = []
-                kept.reserveCapacity(codes.count)
-                for (i, c) in codes.enumerated() where !zero[Int(c)] {
-                    append(hasPositions ? Int(stored[i]) : i)
-                    kept.append(UInt8(truncatingIfNeeded: c))
-                }
-                values = .codes8(codebook: book, codes: kept)
+                let c8 = Self.keep(codes, positions: positions, zero: zero, into: &kept) { UInt8(truncatingIfNeeded: $0) }
+                values = .codes8(codebook: book, codes: c8)
             } else {
-                var kept: [UInt16] = []
-                kept.reserveCapacity(codes.count)
-                for (i, c) in codes.enumerated() where !zero[Int(c)] {
-                    append(hasPositions ? Int(stored[i]) : i)
-                    kept.append(c)
-                }
-                values = .codes16(codebook: book, codes: kept)
+                values = .codes16(codebook: book, codes: Self.keep(codes, positions: positions, zero: zero, into: &kept) { $0 })
             }
         }
-        while row < rows {
-            rowGaps.append(UInt32(gaps.count))
-            rowCodes.append(UInt32(stored))
-            row += 1
+        (rowGaps, rowCodes, gaps) = Self.positionStreams(kept, rows: rows, fanIn: fanIn)
+    }
+
+    /// The codes whose centroid is not zero (converted by `convert`); their
+    /// positions (`positions[i]`, or `i` for an unpruned tensor) go to `kept`.
+    private static func keep<Code>(_ codes: [UInt16], positions: [UInt32]?, zero: [Bool], into kept: inout [UInt32],
+                                   _ convert: (UInt16) -> Code) -> [Code] {
+        var out: [Code] = []
+        out.reserveCapacity(codes.count)
+        codes.withUnsafeBufferPointer { c in
+            zero.withUnsafeBufferPointer { z in
+                if let positions {
+                    positions.withUnsafeBufferPointer { p in
+                        for i in c.indices where !z[Int(c[i])] { kept.append(p[i]); out.append(convert(c[i])) }
+                    }
+                } else {
+                    for i in c.indices where !z[Int(c[i])] { kept.append(UInt32(i)); out.append(convert(c[i])) }
+                }
+            }
         }
-        self.rowGaps = rowGaps
-        self.rowCodes = rowCodes
-        self.gaps = gaps
+        return out
+    }
+
+    /// The gap stream of increasing flat `positions` and where each row starts
+    /// in it and in the values.
+    private static func positionStreams(_ positions: [UInt32], rows: Int, fanIn: Int)
+        -> (rowGaps: [UInt32], rowCodes: [UInt32], gaps: [UInt8])
+    {
+        var rowGaps = [UInt32](repeating: 0, count: rows + 1)
+        var rowCodes = [UInt32](repeating: 0, count: rows + 1)
+        // At most one byte per weight plus one per 255 positions skipped.
+        let capacity = positions.count + rows * fanIn / Int(skip) + rows + 1
+        let gaps = [UInt8](unsafeUninitializedCapacity: capacity) { g, written in
+            var n = 0, row = 0, column = 0
+            positions.withUnsafeBufferPointer { p in
+                for (i, position) in p.enumerated() {
+                    let flat = Int(position)
+                    while flat >= (row + 1) * fanIn {
+                        row += 1
+                        rowGaps[row] = UInt32(n)
+                        rowCodes[row] = UInt32(i)
+                        column = 0
+                    }
+                    var gap = flat - row * fanIn - column
+                    while gap >= Int(skip) {
+                        g[n] = skip
+                        n += 1
+                        gap -= Int(skip)
+                    }
+                    g[n] = UInt8(truncatingIfNeeded: gap)
+                    n += 1
+                    column = flat - row * fanIn + 1
+                }
+            }
+            while row < rows {
+                row += 1
+                rowGaps[row] = UInt32(n)
+                rowCodes[row] = UInt32(positions.count)
+            }
+            written = n
+        }
+        return (rowGaps, rowCodes, gaps)
     }
 
     /// Non-zero weights stored.
@@ -150,6 +171,67 @@ struct CompactWeights: Sendable {
                 }
             }
         }
+    }
+
+    /// Decodes row `r` straight into kernel entries from entry `at` on: each
+    /// weight's input offset (`table[position]`) and value; returns how many.
+    /// `splits[0...blocks]` receive where the entries of each block of
+    /// `blockPositions` row positions start (then the end).
+    func decodeEntries(_ r: Int, table: UnsafePointer<Int32>, offsets: UnsafeMutablePointer<Int32>,
+                       weights: UnsafeMutablePointer<Float>, at: Int,
+                       blockPositions: Int, blocks: Int, splits: UnsafeMutablePointer<Int>) -> Int {
+        let start = Int(rowGaps[r]), end = Int(rowGaps[r + 1])
+        let first = Int(rowCodes[r])
+        let o = offsets + at, w = weights + at
+        return gaps.withUnsafeBufferPointer { g in
+            switch values {
+            case .codes8(let book, let codes):
+                return book.withUnsafeBufferPointer { b in
+                    codes.withUnsafeBufferPointer { c in
+                        entries(g, start, end, table, o, at, blockPositions, blocks, splits) { w[$0] = b[Int(c[first + $0])] }
+                    }
+                }
+            case .codes16(let book, let codes):
+                return book.withUnsafeBufferPointer { b in
+                    codes.withUnsafeBufferPointer { c in
+                        entries(g, start, end, table, o, at, blockPositions, blocks, splits) { w[$0] = b[Int(c[first + $0])] }
+                    }
+                }
+            case .direct(let v):
+                return v.withUnsafeBufferPointer { d in
+                    entries(g, start, end, table, o, at, blockPositions, blocks, splits) { w[$0] = d[first + $0] }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func entries(_ gaps: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ table: UnsafePointer<Int32>,
+                         _ offsets: UnsafeMutablePointer<Int32>, _ at: Int, _ blockPositions: Int, _ blocks: Int,
+                         _ splits: UnsafeMutablePointer<Int>, value: (Int) -> Void) -> Int {
+        var column = 0, n = 0, block = 1, boundary = blocks > 1 ? blockPositions : Int.max
+        splits[0] = at
+        for i in start..<end {
+            let g = Int(gaps[i])
+            column += g
+            if g == Int(Self.skip) { continue }
+            // Positions stay below fanIn <= blocks * blockPositions: `block` stays below `blocks`.
+            while column >= boundary {
+                splits[block] = at + n
+                block += 1
+                boundary += blockPositions
+            }
+            offsets[n] = table[column]
+            value(n)
+            n += 1
+            column += 1
+        }
+        while block < blocks {
+            splits[block] = at + n
+            block += 1
+        }
+        splits[blocks] = at + n
+        return n
     }
 
     @inline(__always)

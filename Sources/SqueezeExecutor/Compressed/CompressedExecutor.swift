@@ -11,25 +11,32 @@ public final class CompressedExecutor: InferenceEngine {
     /// The compiled program.
     public let program: CompressedProgram
     private let arena: UnsafeMutableBufferPointer<Float>
+    private let allocation: UnsafeMutableRawPointer
     private let scratch: [RowScratch]
     private let pool: WorkerPool
+    /// Counts convolutions run, so scratch can tell a chunk it decoded for this one.
+    private var convolutionRun = 0
 
     init(program: CompressedProgram) {
         self.program = program
         // calloc: zeroed pages arrive on first touch, so opening stays fast.
-        guard let zeroed = calloc(program.arenaSize, MemoryLayout<Float>.stride) else {
+        // 16 floats more, to start the arena on a cache line (planes aligned
+        // by their layout are then aligned in memory).
+        guard let zeroed = calloc(program.arenaSize + 16, MemoryLayout<Float>.stride) else {
             fatalError("cannot allocate an activation arena of \(program.arenaBytes) bytes")
         }
-        arena = UnsafeMutableBufferPointer(start: zeroed.bindMemory(to: Float.self, capacity: program.arenaSize),
+        allocation = zeroed
+        let lineStart = (64 - Int(bitPattern: zeroed) % 64) % 64
+        arena = UnsafeMutableBufferPointer(start: (zeroed + lineStart).bindMemory(to: Float.self, capacity: program.arenaSize),
                                            count: program.arenaSize)
         scratch = (0..<program.threads).map { _ in
             RowScratch(gridSize: program.gridSize, fanIn: program.maxFanIn, entries: program.entryCapacity,
-                       units: program.maxChunkRows + 1)
+                       splits: program.maxChunkRows * (program.maxChannelBlocks + 1))
         }
         pool = WorkerPool(threads: program.threads)
     }
 
-    deinit { free(arena.baseAddress) }
+    deinit { free(allocation) }
 
     /// Time per step, accumulated over runs while profiling is on.
     public final class Profile {
@@ -95,8 +102,8 @@ public final class CompressedExecutor: InferenceEngine {
         let a = arena.baseAddress!
         let batch = program.batchSize
         switch step {
-        case .convolution(let c):
-            convolve(c)
+        case .convolutions(let group):
+            convolve(group)
         case .innerProduct(let f):
             innerProduct(f)
         case .splitPhases(let s):
@@ -148,45 +155,76 @@ public final class CompressedExecutor: InferenceEngine {
         }
     }
 
-    private func convolve(_ c: CompressedProgram.Convolution) {
+    /// Runs independent convolutions as one job: their items side by side.
+    private func convolve(_ group: [CompressedProgram.Convolution]) {
+        var ends: [Int] = []
+        var total = 0
+        for c in group {
+            total += program.batchSize * (c.weights.rows / c.chunkRows) * c.bands
+            ends.append(total)
+        }
+        let firstRun = convolutionRun &+ 1
+        convolutionRun &+= group.count
+        pool.run(items: total) { item, thread in
+            var k = 0
+            while item >= ends[k] { k += 1 }
+            convolutionItem(group[k], item - (k == 0 ? 0 : ends[k - 1]), thread: thread, run: firstRun &+ k)
+        }
+    }
+
+    /// One item of convolution `c`: a chunk of its rows over a band of output
+    /// rows of one image. `run` tells this convolution from others for the
+    /// decoded-chunk cache.
+    private func convolutionItem(_ c: CompressedProgram.Convolution, _ item: Int, thread: Int, run convolutionRun: Int) {
         let a = arena.baseAddress!
         let unit = c.quad ? 4 : 1
         let chunksPerImage = c.weights.rows / c.chunkRows
         let span = gridSpan(c.count)
         let height = c.output.layout.height, width = c.output.layout.width
         c.table.withUnsafeBufferPointer { table in
-            pool.run(items: program.batchSize * chunksPerImage * c.bands) { item, thread in
                 let s = scratch[thread]
                 let band = item % c.bands, chunkItem = item / c.bands
                 let n = chunkItem / chunksPerImage, first = (chunkItem % chunksPerImage) * c.chunkRows
                 let rows = (band * height / c.bands)..<((band + 1) * height / c.bands)
                 guard !rows.isEmpty else { return }
                 let source = UnsafePointer(a + c.source + n * c.sourceImageStride + (first / c.rowsPerGroup) * c.sourceGroupStride)
-                // Decode the chunk once: unit u's entries start at starts[u].
-                let units = c.chunkRows / unit
+                // Decode the chunk once: unit u's entries of channel block b
+                // are splits[u * (blocks + 1) + b] ..< splits[u * (blocks + 1) + b + 1].
+                let units = c.chunkRows / unit, blocks = c.channelBlocks
+                // Bands of one chunk come one after another: a thread that
+                // decoded this chunk for the previous band still holds it.
+                let decoded = s.decodedChunk == (convolutionRun, first)
+                s.decodedChunk = (convolutionRun, first)
                 var total = 0
-                for u in 0..<units {
-                    s.starts[u] = total
+                for u in 0..<units where !decoded {
+                    let splits = s.splits + u * (blocks + 1)
                     total += c.quad
-                        ? s.decodeQuad(c.weights, firstRow: first + 4 * u, table: table.baseAddress!, at: total)
-                        : s.decodeRow(c.weights, row: first + u, table: table.baseAddress!, at: total)
+                        ? s.decodeQuad(c.weights, firstRow: first + 4 * u, table: table.baseAddress!, at: total,
+                                       blockPositions: c.channelBlockPositions, blocks: blocks, splits: splits)
+                        : s.decodeRow(c.weights, row: first + u, table: table.baseAddress!, at: total,
+                                      blockPositions: c.channelBlockPositions, blocks: blocks, splits: splits)
                 }
-                s.starts[units] = total
                 // The band's grid values from a 32-value boundary (the extra
                 // values before it land in this thread's own grid, unused).
                 var start = rows.lowerBound * c.gridWidth & ~31
                 let end = (rows.upperBound - 1) * c.gridWidth + width
                 while start < end {
                     let length = min(c.blockLength, end - start)
-                    for u in 0..<units {
-                        let e = s.starts[u], entries = s.starts[u + 1] - e
-                        let grid = s.grid + u * unit * span + start
-                        if c.quad {
-                            sparseConvolveRows4(entries: entries, offsets: s.offsets + e, weights: s.weights + 4 * e,
-                                                input: source + start, count: length, grid: grid, gridStride: span)
-                        } else {
-                            sparseConvolveRow(entries: entries, offsets: s.offsets + e, weights: s.weights + e,
-                                              input: source + start, count: length, grid: grid)
+                    for b in 0..<blocks {
+                        for u in 0..<units {
+                            let splits = s.splits + u * (blocks + 1)
+                            let e = splits[b], entries = splits[b + 1] - e
+                            // Block 0 always runs: it sets the grid, even to zeros.
+                            if b > 0, entries == 0 { continue }
+                            let grid = s.grid + u * unit * span + start
+                            if c.quad {
+                                sparseConvolveRows4(entries: entries, offsets: s.offsets + e, weights: s.weights + 4 * e,
+                                                    input: source + start, count: length, grid: grid, gridStride: span,
+                                                    accumulate: b > 0)
+                            } else {
+                                sparseConvolveRow(entries: entries, offsets: s.offsets + e, weights: s.weights + e,
+                                                  input: source + start, count: length, grid: grid, accumulate: b > 0)
+                            }
                         }
                     }
                     start += length
@@ -196,7 +234,6 @@ public final class CompressedExecutor: InferenceEngine {
                     storeGridPlane(s.grid + k * span, gridWidth: c.gridWidth, rows: rows, bias: bias, reluSlope: c.reluSlope,
                                    output: a + c.output.plane(n, first + k), layout: c.output.layout)
                 }
-            }
         }
     }
 
@@ -210,7 +247,8 @@ public final class CompressedExecutor: InferenceEngine {
                 let n = item / perImage, first = (item % perImage) * chunk
                 let source = UnsafePointer(a + f.input.plane(n, 0))
                 for r in first..<min(first + chunk, f.weights.rows) {
-                    let entries = s.decodeRow(f.weights, row: r, table: table.baseAddress!, at: 0)
+                    let entries = s.decodeRow(f.weights, row: r, table: table.baseAddress!, at: 0,
+                                              blockPositions: f.weights.fanIn, blocks: 1, splits: s.splits)
                     var value = sparseDot(entries: entries, offsets: s.offsets, weights: s.weights, input: source)
                     if !f.weights.bias.isEmpty { value += f.weights.bias[r] }
                     storeGridPlane(&value, gridWidth: 1, bias: 0, reluSlope: f.reluSlope,
@@ -227,18 +265,20 @@ private final class RowScratch: @unchecked Sendable {
     /// Decoded entries: input offsets and one weight (four for quads) each.
     let offsets: UnsafeMutablePointer<Int32>
     let weights: UnsafeMutablePointer<Float>
-    /// Where each row's (or quad's) entries start, plus the end.
-    let starts: UnsafeMutablePointer<Int>
+    /// Where each row's (or quad's) entries of each channel block start, plus the end.
+    let splits: UnsafeMutablePointer<Int>
+    /// The convolution run and first row of the chunk the buffers hold.
+    var decodedChunk = (run: -1, first: -1)
     private let positions: UnsafeMutablePointer<Int32>
     private let rowWeights: UnsafeMutablePointer<Float>
     private let slots: UnsafeMutablePointer<Float>
     private let present: UnsafeMutablePointer<Bool>
 
-    init(gridSize: Int, fanIn: Int, entries: Int, units: Int) {
+    init(gridSize: Int, fanIn: Int, entries: Int, splits: Int) {
         grid = .allocate(capacity: gridSize)
         offsets = .allocate(capacity: max(entries, fanIn))
         weights = .allocate(capacity: 4 * max(entries, fanIn))
-        starts = .allocate(capacity: units)
+        self.splits = .allocate(capacity: splits)
         positions = .allocate(capacity: fanIn)
         rowWeights = .allocate(capacity: fanIn)
         slots = .allocate(capacity: 4 * fanIn)
@@ -249,23 +289,27 @@ private final class RowScratch: @unchecked Sendable {
         grid.deallocate()
         offsets.deallocate()
         weights.deallocate()
-        starts.deallocate()
+        splits.deallocate()
         positions.deallocate()
         rowWeights.deallocate()
         slots.deallocate()
         present.deallocate()
     }
 
-    /// Row `row` as (input offset, weight) entries from entry `at` on; returns how many.
-    func decodeRow(_ w: CompactWeights, row: Int, table: UnsafePointer<Int32>, at: Int) -> Int {
-        let count = w.decodeRow(row, positions: positions, weights: weights + at)
-        for e in 0..<count { offsets[at + e] = table[Int(positions[e])] }
-        return count
+    /// Row `row` as (input offset, weight) entries from entry `at` on; returns
+    /// how many. `splits[0...blocks]` receive where the entries of each block of
+    /// `blockPositions` row positions start (then the end).
+    func decodeRow(_ w: CompactWeights, row: Int, table: UnsafePointer<Int32>, at: Int,
+                   blockPositions: Int, blocks: Int, splits: UnsafeMutablePointer<Int>) -> Int {
+        w.decodeEntries(row, table: table, offsets: offsets, weights: weights, at: at,
+                        blockPositions: blockPositions, blocks: blocks, splits: splits)
     }
 
     /// Rows `firstRow ..< firstRow + 4` merged from entry `at` on: one entry per
     /// position any of them uses, with four weights (zero where a row has none).
-    func decodeQuad(_ w: CompactWeights, firstRow: Int, table: UnsafePointer<Int32>, at: Int) -> Int {
+    /// Splits as `decodeRow`.
+    func decodeQuad(_ w: CompactWeights, firstRow: Int, table: UnsafePointer<Int32>, at: Int,
+                    blockPositions: Int, blocks: Int, splits: UnsafeMutablePointer<Int>) -> Int {
         slots.update(repeating: 0, count: 4 * w.fanIn)
         present.update(repeating: false, count: w.fanIn)
         for k in 0..<4 {
@@ -279,9 +323,24 @@ private final class RowScratch: @unchecked Sendable {
         var m = at
         for p in 0..<w.fanIn where present[p] {
             offsets[m] = table[p]
+            positions[m - at] = Int32(p)
             (weights + 4 * m).update(from: slots + 4 * p, count: 4)
             m += 1
         }
+        split(m - at, at: at, blockPositions: blockPositions, blocks: blocks, splits: splits)
         return m - at
     }
+
+    /// Block boundaries of `count` entries whose (increasing) positions are in `positions`.
+    private func split(_ count: Int, at: Int, blockPositions: Int, blocks: Int, splits: UnsafeMutablePointer<Int>) {
+        var e = 0
+        splits[0] = at
+        for b in 1..<max(blocks, 1) {
+            let limit = Int32(clamping: b * blockPositions)
+            while e < count, positions[e] < limit { e += 1 }
+            splits[b] = at + e
+        }
+        splits[blocks] = at + count
+    }
+
 }

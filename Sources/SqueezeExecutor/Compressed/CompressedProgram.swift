@@ -1,3 +1,4 @@
+import Foundation
 import SqueezeKernels
 import SqueezeModel
 
@@ -32,13 +33,14 @@ public final class CompressedProgram: Sendable {
     let maxFanIn: Int
     let entryCapacity: Int
     let maxChunkRows: Int
+    let maxChannelBlocks: Int
 
     /// Bytes of weight data an executor reads: the compact weights plus each
     /// layer's table from row position to input offset.
     public var weightBytesResident: Int {
         network.weightBytes + steps.reduce(0) { total, step in
             switch step {
-            case .convolution(let c): total + c.table.count * 4
+            case .convolutions(let group): group.reduce(total) { $0 + $1.table.count * 4 }
             case .innerProduct(let f): total + f.table.count * 4
             default: total
             }
@@ -66,6 +68,7 @@ public final class CompressedProgram: Sendable {
         maxFanIn = plan.maxFanIn
         entryCapacity = plan.entryCapacity
         maxChunkRows = plan.maxChunkRows
+        maxChannelBlocks = plan.maxChannelBlocks
         inputShape = plan.inputShape
         outputShape = plan.outputShape
     }
@@ -90,7 +93,9 @@ extension CompressedProgram {
 
     /// One layer (or a relayout the executor adds), ready to run.
     enum Step: Sendable {
-        case convolution(Convolution)
+        /// Convolutions run as one job: none reads what another writes
+        /// (a fire module's two expand layers), so no barrier between them.
+        case convolutions([Convolution])
         case innerProduct(InnerProduct)
         case splitPhases(PhaseSplit)
         case maxPool(PoolingGeometry, input: View, output: View)
@@ -127,6 +132,11 @@ extension CompressedProgram {
         /// Bands of output rows run as separate items, so layers with few
         /// chunks still keep every thread busy.
         let bands: Int
+        /// A row's entries run one block of input channels at a time over each
+        /// spatial block, so the input runs they read stay in L1: blocks per
+        /// group, and row positions per block.
+        let channelBlocks: Int
+        let channelBlockPositions: Int
     }
 
     /// A fully connected layer over a blob in any layout.
@@ -161,11 +171,15 @@ private struct Planner {
         var channels: Int
         var height: Int, width: Int
         var padHeight = 0, padWidth = 0
+        /// Set to 8 for convolution inputs (see `PlaneLayout.planeAlignment`).
+        var planeAlignment = 1
         /// Floats per image when not planes (phase scratch).
         var flatImageSize: Int?
         var first = Int.max, last = Int.min
         var offset = 0
-        var layout: PlaneLayout { PlaneLayout(height: height, width: width, padHeight: padHeight, padWidth: padWidth) }
+        var layout: PlaneLayout {
+            PlaneLayout(height: height, width: width, padHeight: padHeight, padWidth: padWidth, planeAlignment: planeAlignment)
+        }
         var imageStride: Int { flatImageSize ?? channels * layout.planeStride }
     }
 
@@ -210,6 +224,7 @@ private struct Planner {
         var maxFanIn: Int
         var entryCapacity: Int
         var maxChunkRows: Int
+        var maxChannelBlocks: Int
         var inputShape: TensorShape
         var outputShape: TensorShape
     }
@@ -264,33 +279,57 @@ private struct Planner {
         try assignLifetimes(input: inputBlob, output: outputBlob)
         var arenaSize = allocate()
         var steps: [CompressedProgram.Step] = [], names: [String] = []
-        var gridSize = 32, maxFanIn = 1, entryCapacity = 1, maxChunkRows = 1
+        var gridSize = 32, maxFanIn = 1, entryCapacity = 1, maxChunkRows = 1, maxChannelBlocks = 1
+        func account(_ c: CompressedProgram.Convolution) {
+            gridSize = max(gridSize, c.chunkRows * gridSpan(c.count))
+            maxFanIn = max(maxFanIn, c.weights.fanIn)
+            entryCapacity = max(entryCapacity, c.chunkRows * c.weights.fanIn)
+            maxChunkRows = max(maxChunkRows, c.chunkRows)
+            maxChannelBlocks = max(maxChannelBlocks, c.channelBlocks)
+            // The kernels read whole vectors past the last grid value of the
+            // last row's runs: keep every such read inside the arena.
+            let furthest = (c.table.max().map(Int.init) ?? 0) + gridSpan(c.count)
+            let groups = c.weights.rows / c.rowsPerGroup
+            arenaSize = max(arenaSize, c.source + (batchSize - 1) * c.sourceImageStride
+                + (groups - 1) * c.sourceGroupStride + furthest)
+        }
+        // While the last step is a group of convolutions: the storages it reads and writes.
+        var groupReads: [Int] = [], groupWrites: [Int] = []
         for (p, name) in zip(pending, pendingNames) {
-            for step in try resolve(p) {
-            if case .splitPhases = step { names.append(name + " (phases)") } else { names.append(name) }
-            switch step {
-            case .convolution(let c):
-                gridSize = max(gridSize, c.chunkRows * gridSpan(c.count))
-                maxFanIn = max(maxFanIn, c.weights.fanIn)
-                entryCapacity = max(entryCapacity, c.chunkRows * c.weights.fanIn)
-                maxChunkRows = max(maxChunkRows, c.chunkRows)
-                // The kernels read whole vectors past the last grid value of the
-                // last row's runs: keep every such read inside the arena.
-                let furthest = (c.table.max().map(Int.init) ?? 0) + gridSpan(c.count)
-                let groups = c.weights.rows / c.rowsPerGroup
-                arenaSize = max(arenaSize, c.source + (batchSize - 1) * c.sourceImageStride
-                    + (groups - 1) * c.sourceGroupStride + furthest)
-            case .innerProduct(let f):
-                maxFanIn = max(maxFanIn, f.weights.fanIn)
-            default:
-                break
+            let resolved = try resolve(p)
+            for step in resolved {
+                if case .convolutions(let group) = step { group.forEach(account) }
+                if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
             }
-            steps.append(step)
+            // A convolution joins the group before it when it neither reads
+            // what the group writes nor writes over what the group reads.
+            if case .convolution(_, _, _, let i, let o, nil, _) = p, case .convolutions(let group) = resolved[0] {
+                let input = blobs[i].storage, output = blobs[o].storage
+                if !groupWrites.isEmpty, !groupWrites.contains(input),
+                   !groupReads.contains(where: { overlap($0, output) }),
+                   case .convolutions(let previous) = steps[steps.count - 1] {
+                    steps[steps.count - 1] = .convolutions(previous + group)
+                    names[names.count - 1] += " + " + name
+                } else {
+                    steps.append(resolved[0])
+                    names.append(name)
+                    groupReads = []
+                    groupWrites = []
+                }
+                groupReads.append(input)
+                groupWrites.append(output)
+                continue
+            }
+            groupReads = []
+            groupWrites = []
+            for step in resolved {
+                if case .splitPhases = step { names.append(name + " (phases)") } else { names.append(name) }
+                steps.append(step)
             }
         }
         return Plan(steps: steps, names: names, input: view(inputBlob), output: view(outputBlob), arenaSize: arenaSize,
                     gridSize: gridSize, maxFanIn: maxFanIn, entryCapacity: entryCapacity,
-                    maxChunkRows: maxChunkRows, inputShape: inputShape, outputShape: outputShape)
+                    maxChunkRows: maxChunkRows, maxChannelBlocks: maxChannelBlocks, inputShape: inputShape, outputShape: outputShape)
     }
 
     private mutating func emit(_ step: Pending) {
@@ -327,6 +366,7 @@ private struct Planner {
                 let st = blobs[input].storage
                 storages[st].padHeight = max(storages[st].padHeight, p.padding.height)
                 storages[st].padWidth = max(storages[st].padWidth, p.padding.width)
+                storages[st].planeAlignment = 8
             }
             emit(.convolution(layer: layer, p, s, input: input, output: output, phases: phases, relu: nil))
             if let phases { phaseStorage[pending.count - 1] = phases }
@@ -382,6 +422,7 @@ private struct Planner {
                     // readers so far asked for borders: the slice needs them too.
                     storages[target].padHeight = max(storages[target].padHeight, storages[b.storage].padHeight)
                     storages[target].padWidth = max(storages[target].padWidth, storages[b.storage].padWidth)
+                    storages[target].planeAlignment = max(storages[target].planeAlignment, storages[b.storage].planeAlignment)
                     blobs[bottom] = Blob(storage: target, channelOffset: offset, channels: shape.channels, isShared: true)
                 } else {
                     let slice = blobs.count
@@ -449,6 +490,14 @@ private struct Planner {
         return end
     }
 
+    /// Whether two storages share floats of the arena.
+    private func overlap(_ a: Int, _ b: Int) -> Bool {
+        func range(_ s: Int) -> Range<Int> {
+            storages[s].offset..<(storages[s].offset + batchSize * storages[s].imageStride)
+        }
+        return a == b || range(a).overlaps(range(b))
+    }
+
     private func view(_ b: Int) -> CompressedProgram.View {
         let blob = blobs[b], st = storages[blob.storage]
         let layout = st.layout
@@ -459,8 +508,8 @@ private struct Planner {
     private func resolve(_ p: Pending) throws(ExecutorError) -> [CompressedProgram.Step] {
         switch p {
         case .convolution(let layer, let c, let s, let i, let o, let phases, let relu):
-            let step = CompressedProgram.Step.convolution(
-                try convolution(layer, c, s, input: view(i), output: view(o), phases: phases.map { storages[$0] }, relu: relu))
+            let step = CompressedProgram.Step.convolutions(
+                [try convolution(layer, c, s, input: view(i), output: view(o), phases: phases.map { storages[$0] }, relu: relu)])
             guard let phases else { return [step] }
             let st = storages[phases]
             let split = CompressedProgram.PhaseSplit(
@@ -569,20 +618,37 @@ private struct Planner {
         var chunk = min(64, Int(8192 / entriesPerRow), 65536 / gridSpan(count), rowsPerGroup)
         chunk = max(unit, chunk / unit * unit)
         while rowsPerGroup % chunk != 0 { chunk -= unit }
-        // A block's input runs (every plane the kernel reads, plus the taps'
-        // reach) fit in ~64 KB; blocks are whole tiles (64 values, or 24 for
-        // four rows at once) and whole 32-value granules, so that the rounding
-        // up of the last block stays inside the grid's span.
-        let planes = phases == nil ? channelsPerGroup : channelsPerGroup * p.stride.height * p.stride.width
-        let reach = Int(table.max() ?? 0) % (phases.map { $0.height * $0.width } ?? x.layout.planeStride)
+        // A block's input runs, for one block of input channels (every plane
+        // those channels have, plus the taps' reach), fit in ~24 KB of L1;
+        // channel blocks hold enough entries (~32) that adding each block's
+        // sums to the grid costs little. Blocks are whole tiles (64 values, or
+        // 24 for four rows at once) and whole 32-value granules, so that the
+        // rounding up of the last block stays inside the grid's span.
+        let planesPerChannel = phases == nil ? 1 : p.stride.height * p.stride.width
+        let plane = phases.map { $0.height * $0.width } ?? x.layout.planeStride
+        let reach = Int(table.max() ?? 0) % plane
         let tile = quad ? 96 : 64
-        let block = max(tile, (16384 / max(planes, 1) - reach) / tile * tile)
+        let density = weights.density
+        let perChannel = Double(kh * kw) * (quad ? 1 - pow(1 - density, 4) : density)
+        let budget = 6144, target = 32.0
+        func fitting(_ channels: Int) -> Int { (budget / (channels * planesPerChannel) - reach) / tile * tile }
+        var blockChannels = min(channelsPerGroup, max(1, Int((target / max(perChannel, 1e-3)).rounded(.up))))
+        var block = fitting(blockChannels)
+        if block < tile {
+            blockChannels = min(channelsPerGroup, max(1, budget / (planesPerChannel * (tile + reach))))
+            block = max(tile, fitting(blockChannels))
+        }
+        if blockChannels == channelsPerGroup {
+            block = max(tile, (16384 / (channelsPerGroup * planesPerChannel) - reach) / tile * tile)
+        }
+        let channelBlocks = (channelsPerGroup + blockChannels - 1) / blockChannels
         // About four items per thread; bands are whole output rows.
         let items = batchSize * weights.rows / chunk
         let bands = threads == 1 ? 1 : min(rows, max(1, (8 * threads + items - 1) / items))
         return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
                      sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
                      output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, quad: quad,
-                     chunkRows: chunk, blockLength: block, bands: bands)
+                     chunkRows: chunk, blockLength: block, bands: bands,
+                     channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw)
     }
 }

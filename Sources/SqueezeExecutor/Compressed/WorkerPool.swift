@@ -6,21 +6,26 @@ import Synchronization
 /// A batch-1 forward pass is ~40 short jobs of 0.05-2 ms, too short to pay for
 /// waking threads through the OS each time: workers spin briefly between jobs
 /// and only then sleep on a condition variable. Items are handed out one at a
-/// time from an atomic counter, so uneven (sparse) rows balance themselves.
+/// time, so uneven (sparse) rows balance themselves, and the caller waits only
+/// for items taken, never for a worker to show up: on a busy machine a worker
+/// the OS has not scheduled costs its share of speed, not a stall.
 final class WorkerPool: @unchecked Sendable {
     /// Threads that run a job, the caller included.
     let threadCount: Int
 
-    private let generation = Atomic<Int>(0)
-    private let nextItem = Atomic<Int>(0)
-    private let finishedWorkers = Atomic<Int>(0)
+    /// The job's generation (high 32 bits) and its next item (low 32 bits), in
+    /// one word so that a worker can only take an item of the job it saw.
+    private let ticket = Atomic<Int>(0)
+    private let completedItems = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let exitedWorkers = Atomic<Int>(0)
     private let condition = NSCondition()
     private var workers: [Thread] = []
-    // Written by the caller before `generation` is bumped (release) and read by
-    // workers after they see the new generation (acquire).
-    private var itemCount = 0
+    // Written by the caller before the ticket moves to a new generation
+    // (release) and read by workers after they take an item of it (acquire).
+    // A worker that reads `itemCount` of a newer job than it saw fails to take
+    // an item anyway: the ticket's generation no longer matches.
+    private let itemCount = Atomic<Int>(0)
     private var body: ((Int, Int) -> Void)?
 
     /// How long an idle worker spins before it sleeps: far longer than the gap
@@ -31,7 +36,11 @@ final class WorkerPool: @unchecked Sendable {
     init(threads: Int) {
         threadCount = max(threads, 1)
         for worker in 1..<threadCount {
-            let thread = Thread { [unowned self] in self.work(as: worker) }
+            // unowned(unsafe): a thread the OS starts late may first look at
+            // the pool while it is already in deinit, which a checked unowned
+            // reference traps on; deinit waits for every worker to leave, so
+            // the memory stays valid throughout.
+            let thread = Thread { [unowned(unsafe) self] in self.work(as: worker) }
             thread.stackSize = 1 << 20
             workers.append(thread)
             thread.start()
@@ -43,7 +52,7 @@ final class WorkerPool: @unchecked Sendable {
         condition.lock()
         condition.broadcast()
         condition.unlock()
-        // Workers hold `unowned self`: wait until every one has left its loop.
+        // Workers hold an unowned(unsafe) self: wait until every one has left its loop.
         while exitedWorkers.load(ordering: .acquiring) < threadCount - 1 { sched_yield() }
     }
 
@@ -54,27 +63,38 @@ final class WorkerPool: @unchecked Sendable {
             for i in 0..<items { body(i, 0) }
             return
         }
+        precondition(items < 1 << 31, "too many items for one job")
         withoutActuallyEscaping(body) { escaping in
             self.body = escaping
-            itemCount = items
-            nextItem.store(0, ordering: .relaxed)
-            finishedWorkers.store(0, ordering: .relaxed)
-            generation.wrappingAdd(1, ordering: .releasing)
+            itemCount.store(items, ordering: .relaxed)
+            completedItems.store(0, ordering: .relaxed)
+            // 31 bits keep the word positive; a wrap is harmless (only "changed" matters).
+            let generation = ((ticket.load(ordering: .relaxed) >> 32) &+ 1) & 0x7FFF_FFFF
+            ticket.store(generation << 32, ordering: .releasing)
             condition.lock()
             condition.broadcast()
             condition.unlock()
-            drain(thread: 0)
-            while finishedWorkers.load(ordering: .acquiring) < threadCount - 1 {}
+            drain(generation: generation, thread: 0)
+            while completedItems.load(ordering: .acquiring) < items {}
             self.body = nil
         }
     }
 
-    private func drain(thread: Int) {
-        guard let body else { return }
-        while true {
-            let i = nextItem.wrappingAdd(1, ordering: .relaxed).oldValue
-            guard i < itemCount else { return }
-            body(i, thread)
+    /// Takes and runs items of job `generation` until none are left.
+    private func drain(generation: Int, thread: Int) {
+        var current = ticket.load(ordering: .acquiring)
+        while current >> 32 == generation {
+            let item = current & 0xFFFF_FFFF
+            guard item < itemCount.load(ordering: .relaxed) else { return }
+            let (exchanged, original) = ticket.compareExchange(expected: current, desired: current + 1,
+                                                                ordering: .acquiringAndReleasing)
+            guard exchanged else {
+                current = original
+                continue
+            }
+            body!(item, thread)
+            completedItems.wrappingAdd(1, ordering: .releasing)
+            current = ticket.load(ordering: .acquiring)
         }
     }
 
@@ -83,7 +103,7 @@ final class WorkerPool: @unchecked Sendable {
         while true {
             var spins = 0
             var spinStart: UInt64 = 0
-            while generation.load(ordering: .acquiring) == seen, !stopping.load(ordering: .relaxed) {
+            while ticket.load(ordering: .acquiring) >> 32 == seen, !stopping.load(ordering: .relaxed) {
                 spins += 1
                 // The clock is read once per 1024 spins.
                 if spins & 1023 != 0 { continue }
@@ -91,16 +111,17 @@ final class WorkerPool: @unchecked Sendable {
                 if spinStart == 0 { spinStart = now }
                 if now - spinStart < Self.spinNanoseconds { continue }
                 condition.lock()
-                while generation.load(ordering: .acquiring) == seen, !stopping.load(ordering: .relaxed) { condition.wait() }
+                while ticket.load(ordering: .acquiring) >> 32 == seen, !stopping.load(ordering: .relaxed) {
+                    condition.wait()
+                }
                 condition.unlock()
             }
             if stopping.load(ordering: .acquiring) {
                 exitedWorkers.wrappingAdd(1, ordering: .releasing)
                 return
             }
-            seen = generation.load(ordering: .acquiring)
-            drain(thread: worker)
-            finishedWorkers.wrappingAdd(1, ordering: .releasing)
+            seen = ticket.load(ordering: .acquiring) >> 32
+            drain(generation: seen, thread: worker)
         }
     }
 }
