@@ -112,8 +112,8 @@ public enum SqueezeContainer {
         }
         var offset = SqueezeFormat.headerSize
         var network: Network?
-        var parameters: [String: LayerParameters] = [:]
-        var layerOrder: [String] = []
+        // Layer sections are framed and checked here, then decoded in parallel.
+        var layerReaders: [ByteReader] = []
         for index in 0..<sectionCount {
             let label = "section \(index + 1) of \(sectionCount)"
             guard bytes.count - offset >= 8 else { throw .truncated(file: source, section: label) }
@@ -135,17 +135,28 @@ public enum SqueezeContainer {
                 network = try NetworkSection.decode(&reader)
             case .layer:
                 guard network != nil else { throw reader.failure("a layer before the network definition") }
-                let (name, layer) = try LayerSection.decode(&reader)
-                guard parameters[name] == nil else { throw reader.failure("layer '\(name)' appears twice") }
-                parameters[name] = layer
-                layerOrder.append(name)
+                layerReaders.append(reader)
             }
             offset = end + 4
         }
         guard offset == bytes.count else { throw .trailingBytes(file: source, count: bytes.count - offset) }
         guard let network else { throw .malformed(file: source, section: "section 1", reason: "no network definition") }
+        // Layer sections decode independently; their entropy decoding is most
+        // of the time it takes to open a container: use every core.
+        let decoded = layerReaders.concurrentMap(cost: \.remaining) { reader in
+            var reader = reader
+            return Result { () throws(ContainerError) in try LayerSection.decode(&reader) }
+        }
+        var parameters: [String: LayerParameters] = [:]
+        // The first failure in file order, as a sequential decode would report.
+        for (result, reader) in zip(decoded, layerReaders) {
+            let (name, layer) = try result.get()
+            guard parameters[name] == nil else { throw reader.failure("layer '\(name)' appears twice") }
+            parameters[name] = layer
+        }
         let model = Model(network: network, parameters: parameters)
         do { try model.validate() } catch { throw .malformed(file: source, section: "the layers", reason: error.description) }
         return model
     }
+
 }
