@@ -642,9 +642,24 @@ private struct Planner {
             block = max(tile, (16384 / (channelsPerGroup * planesPerChannel) - reach) / tile * tile)
         }
         let channelBlocks = (channelsPerGroup + blockChannels - 1) / blockChannels
-        // About four items per thread; bands are whole output rows.
-        let items = batchSize * weights.rows / chunk
-        let bands = threads == 1 ? 1 : min(rows, max(1, (8 * threads + items - 1) / items))
+        // About six items per thread, so that whichever thread ends last
+        // waits little. Bands (whole output rows, each at least ~256 grid
+        // values: thinner ones waste their rounding to whole tiles) come
+        // first; then smaller chunks (each decoded by every thread that runs
+        // one of its bands).
+        var bands = 1
+        if threads > 1 {
+            let desired = 6 * threads, maxBands = max(1, min(rows, count / 256))
+            while true {
+                let items = batchSize * weights.rows / chunk
+                bands = min(maxBands, max(1, (desired + items - 1) / items))
+                guard items * bands < desired else { break }
+                var smaller = chunk - unit
+                while smaller >= unit, rowsPerGroup % smaller != 0 { smaller -= unit }
+                guard smaller >= unit else { break }
+                chunk = smaller
+            }
+        }
         return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
                      sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
                      output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, quad: quad,
