@@ -639,6 +639,8 @@ private struct Planner {
             block = max(tile, fitting(blockChannels))
         }
         if blockChannels == channelsPerGroup {
+            // One block of all channels: no grid re-reads, so a longer block
+            // (input runs ~64 KB, from L2) pays for fewer passes over the rows.
             block = max(tile, (16384 / (channelsPerGroup * planesPerChannel) - reach) / tile * tile)
         }
         let channelBlocks = (channelsPerGroup + blockChannels - 1) / blockChannels
