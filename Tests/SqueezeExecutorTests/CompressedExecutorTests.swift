@@ -144,6 +144,29 @@ struct CompressedExecutorTests {
         }
     }
 
+    /// Threads of this process, from /proc (Linux).
+    static func threadCount() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
+    }
+
+    @Test("executors give their worker threads back, even when dropped before the threads start")
+    func workersEnd() throws {
+        let model = try Self.model(Self.network(Self.cases[0], batch: 1), form: .pruned, seed: 1)
+        let program = try CompressedNetwork(model: model).program(threads: 3)
+        let before = Self.threadCount()
+        let input = [Float](repeating: 0.5, count: program.inputShape.elementCount)
+        for k in 0..<50 {
+            let executor = program.makeExecutor()
+            // Half are dropped at once, half after running.
+            if k % 2 == 1 { _ = try executor.run(input) }
+        }
+        // 100 workers were started; they leave within their spin time.
+        let deadline = Date().addingTimeInterval(5)
+        while Self.threadCount() > before + 20, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        // Other suites run in parallel and start threads too: a margin, far below 100.
+        #expect(Self.threadCount() <= before + 20)
+    }
+
     @Test("wrong input and output sizes are refused")
     func sizes() throws {
         let model = try Self.model(Self.network(Self.cases[0], batch: 1), form: .pruned, seed: 1)

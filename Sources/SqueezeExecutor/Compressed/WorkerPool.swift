@@ -9,8 +9,35 @@ import Synchronization
 /// time, so uneven (sparse) rows balance themselves, and the caller waits only
 /// for items taken, never for a worker to show up: on a busy machine a worker
 /// the OS has not scheduled costs its share of speed, not a stall.
-final class WorkerPool: @unchecked Sendable {
+///
+/// The threads share a `Crew` with the pool, never the pool itself: the pool is
+/// freed (and stops its threads) when its executor goes, whether or not a
+/// thread has started yet.
+final class WorkerPool: Sendable {
     /// Threads that run a job, the caller included.
+    let threadCount: Int
+    private let crew: Crew
+
+    init(threads: Int) {
+        threadCount = max(threads, 1)
+        crew = Crew(threadCount: threadCount)
+        for worker in 1..<threadCount {
+            let crew = crew
+            let thread = Thread { crew.work(as: worker) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    deinit { crew.stop() }
+
+    /// Runs `body(item, thread)` for every item in `0..<items`, spread over the
+    /// threads (`thread` in `0..<threadCount` indexes per-thread scratch).
+    func run(items: Int, _ body: (Int, Int) -> Void) { crew.run(items: items, body) }
+}
+
+/// What a pool's threads share: the current job and how far it has got.
+private final class Crew: @unchecked Sendable {
     let threadCount: Int
 
     /// The job's generation (high 32 bits) and its next item (low 32 bits), in
@@ -18,9 +45,7 @@ final class WorkerPool: @unchecked Sendable {
     private let ticket = Atomic<Int>(0)
     private let completedItems = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    private let exitedWorkers = Atomic<Int>(0)
     private let condition = NSCondition()
-    private var workers: [Thread] = []
     // Written by the caller before the ticket moves to a new generation
     // (release) and read by workers after they take an item of it (acquire).
     // A worker that reads `itemCount` of a newer job than it saw fails to take
@@ -33,31 +58,16 @@ final class WorkerPool: @unchecked Sendable {
     /// a small layer), short enough that an idle executor stops using a core.
     private static let spinNanoseconds: UInt64 = 5_000_000
 
-    init(threads: Int) {
-        threadCount = max(threads, 1)
-        for worker in 1..<threadCount {
-            // unowned(unsafe): a thread the OS starts late may first look at
-            // the pool while it is already in deinit, which a checked unowned
-            // reference traps on; deinit waits for every worker to leave, so
-            // the memory stays valid throughout.
-            let thread = Thread { [unowned(unsafe) self] in self.work(as: worker) }
-            thread.stackSize = 1 << 20
-            workers.append(thread)
-            thread.start()
-        }
-    }
+    init(threadCount: Int) { self.threadCount = threadCount }
 
-    deinit {
+    /// Tells every worker to leave its loop (they may be asleep).
+    func stop() {
         stopping.store(true, ordering: .releasing)
         condition.lock()
         condition.broadcast()
         condition.unlock()
-        // Workers hold an unowned(unsafe) self: wait until every one has left its loop.
-        while exitedWorkers.load(ordering: .acquiring) < threadCount - 1 { sched_yield() }
     }
 
-    /// Runs `body(item, thread)` for every item in `0..<items`, spread over the
-    /// threads (`thread` in `0..<threadCount` indexes per-thread scratch).
     func run(items: Int, _ body: (Int, Int) -> Void) {
         if threadCount == 1 || items <= 1 {
             for i in 0..<items { body(i, 0) }
@@ -98,7 +108,7 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func work(as worker: Int) {
+    func work(as worker: Int) {
         var seen = 0
         while true {
             var spins = 0
@@ -116,10 +126,7 @@ final class WorkerPool: @unchecked Sendable {
                 }
                 condition.unlock()
             }
-            if stopping.load(ordering: .acquiring) {
-                exitedWorkers.wrappingAdd(1, ordering: .releasing)
-                return
-            }
+            if stopping.load(ordering: .acquiring) { return }
             seen = ticket.load(ordering: .acquiring) >> 32
             drain(generation: seen, thread: worker)
         }
