@@ -68,6 +68,16 @@ func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMu
             UnsafeMutableRawPointer(dst + x).storeBytes(of: v, as: SIMD8<Float>.self)
             x += 8
         }
+        // The last values as one vector ending at the row's end, rewriting a
+        // few already written the same way (a scalar tail was ~40 % of a
+        // 13-wide row's work). Not in place: they would go through twice.
+        if x < layout.width, layout.width >= 8, UnsafeRawPointer(src) != UnsafeRawPointer(dst) {
+            x = layout.width - 8
+            var v = UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self) + b
+            if relu { v = v.replacing(with: v * s, where: v .< zero) }
+            UnsafeMutableRawPointer(dst + x).storeBytes(of: v, as: SIMD8<Float>.self)
+            x = layout.width
+        }
         while x < layout.width {
             var v = src[x] + bias
             if relu, v < 0 { v *= slope }

@@ -68,9 +68,13 @@ public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Floa
     let rowSpace = g.width + 32
     // Outputs [0, vectorEnd) have whole 3-wide, stride-2 windows: the common
     // SqueezeNet/AlexNet case, done 8 outputs at a time.
-    var vectorEnd = 0
+    var vectorEnd = 0, lastVector: Int?
     if g.kernelWidth == 3, g.strideWidth == 2, g.padWidth == 0 {
-        vectorEnd = min(g.outputWidth, (g.width - 3) / 2 + 1) & ~7
+        let whole = min(g.outputWidth, (g.width - 3) / 2 + 1)
+        vectorEnd = whole & ~7
+        // The rest of the whole windows as one vector ending at the last,
+        // recomputing a few (instead of one scalar window at a time).
+        if whole > vectorEnd, whole >= 8 { lastVector = whole - 8 }
     }
     let columns = (0..<g.outputWidth).map { g.window(output: $0, axis: .horizontal).positions }
     withUnsafeTemporaryAllocation(of: Float.self, capacity: rowSpace + g.outputWidth) { scratch in
@@ -90,6 +94,13 @@ public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Floa
                     let m = larger(larger(a.evenHalf, a.oddHalf), b.evenHalf)
                     UnsafeMutableRawPointer(pooled + ox).storeBytes(of: m, as: SIMD8<Float>.self)
                     ox += 8
+                }
+                if let last = lastVector {
+                    let a = UnsafeRawPointer(columnMax + 2 * last).loadUnaligned(as: SIMD16<Float>.self)
+                    let b = UnsafeRawPointer(columnMax + 2 * last + 2).loadUnaligned(as: SIMD16<Float>.self)
+                    let m = larger(larger(a.evenHalf, a.oddHalf), b.evenHalf)
+                    UnsafeMutableRawPointer(pooled + last).storeBytes(of: m, as: SIMD8<Float>.self)
+                    ox = last + 8
                 }
                 while ox < g.outputWidth {
                     var best = -Float.infinity
@@ -117,6 +128,14 @@ private func maxOfRows(_ rows: UnsafePointer<Float>, count: Int, rowStride: Int,
         for r in 0..<count { m = larger(m, UnsafeRawPointer(rows + r * rowStride + x).loadUnaligned(as: SIMD8<Float>.self)) }
         UnsafeMutableRawPointer(out + x).storeBytes(of: m, as: SIMD8<Float>.self)
         x += 8
+    }
+    // The tail as one vector ending at `width` (`out` is separate from the rows).
+    if x < width, width >= 8 {
+        x = width - 8
+        var m = SIMD8<Float>(repeating: -.infinity)
+        for r in 0..<count { m = larger(m, UnsafeRawPointer(rows + r * rowStride + x).loadUnaligned(as: SIMD8<Float>.self)) }
+        UnsafeMutableRawPointer(out + x).storeBytes(of: m, as: SIMD8<Float>.self)
+        x = width
     }
     while x < width {
         var m = -Float.infinity
