@@ -78,22 +78,8 @@ struct CompressedExecutorTests {
         return try CaffeDefinition.network(prototxt: text)
     }
 
-    /// A deterministic generator (SplitMix64): tests do not depend on the system's.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
-        mutating func symmetric() -> Float { uniform() * 2 - 1 }
-    }
-
     static func model(_ network: Network, form: Form, seed: UInt64) throws -> Model {
-        var random = Random(state: seed)
+        var random = SplitMix64(seed: seed)
         var parameters: [String: LayerParameters] = [:]
         let shapes = try network.inferShapes()
         for (layer, s) in zip(network.layers, shapes.layers) {
@@ -127,7 +113,7 @@ struct CompressedExecutorTests {
             let model = try Self.model(Self.network(c, batch: batch), form: form, seed: 5)
             let dense = try DenseProgram(model: model, batchSize: batch).makeExecutor()
             let network = try CompressedNetwork(model: model)
-            var random = Random(state: 9)
+            var random = SplitMix64(seed: 9)
             let input = (0..<dense.inputShape.elementCount).map { _ in random.symmetric() * 4 }
             let expected = try dense.run(input)
             for threads in [1, 2] {
@@ -213,12 +199,7 @@ struct CompressedSqueezeNetTests {
         let network = try CompressedNetwork(model: model)
         for threads in [1, 2] {
             let output = try network.program(threads: threads).makeExecutor().run(input)
-            for reference in [dense, golden] {
-                let scale = reference.map(abs).max() ?? 1
-                let worst = zip(output, reference).map { abs($0 - $1) }.max() ?? .infinity
-                #expect(worst <= 1e-3 * scale, "max |difference| \(worst), largest |logit| \(scale)")
-                #expect(output.indices.max { output[$0] < output[$1] } == reference.indices.max { reference[$0] < reference[$1] })
-            }
+            for reference in [dense, golden] { expectAgreement(output, reference) }
         }
     }
 

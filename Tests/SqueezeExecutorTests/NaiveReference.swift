@@ -88,6 +88,11 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// Uniform in [0, 1), from the top 24 bits.
+    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    /// Uniform in [-1, 1).
+    mutating func symmetric() -> Float { uniform() * 2 - 1 }
 }
 
 extension Array where Element == Float {
