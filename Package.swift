@@ -30,11 +30,6 @@ let package = Package(
             providers: [.apt(["libjpeg62-turbo-dev"])]
         ),
         .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
-        .systemLibrary(
             name: "CZstd",
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
@@ -46,6 +41,10 @@ let package = Package(
         ),
         /// libjpeg reports errors by longjmp; this C shim keeps that inside C.
         .target(name: "CJPEGDecode", dependencies: ["CLibJPEG"]),
+        /// OpenBLAS opened at run time (dlopen) on first use, so processes that
+        /// never multiply dense matrices never start its thread pool.
+        /// Needs libopenblas0 (Debian; libopenblas-dev brings it) when used.
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: The pipeline
         /// Network graph, shapes, parameter counts and weight representations.

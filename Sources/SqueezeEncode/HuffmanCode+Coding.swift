@@ -89,10 +89,39 @@ struct DecodingTable {
                     var buffer: UInt64 = 0
                     var buffered = 0
                     var next = 0
-                    var consumed = 0
-                    for i in 0..<count {
+                    var i = 0
+                    // While eight whole bytes remain, refill with one load: the
+                    // buffer then holds at least 56 bits, so codes up to that
+                    // long decode without refills or bounds checks. Bits above
+                    // `buffered` are the stream's next bits, so the next load
+                    // ORs the same values over them.
+                    if longest <= 56, let base = input.baseAddress {
+                        let raw = UnsafeRawPointer(base)
+                        while next + 8 <= input.count, i < count {
+                            // Wrapping operators: every shift is below 64 and no count can overflow.
+                            buffer |= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: next, as: UInt64.self)) &<< UInt64(buffered)
+                            next &+= (63 &- buffered) &>> 3
+                            buffered |= 56
+                            while buffered >= longest, i < count {
+                                var entry = table[Int(truncatingIfNeeded: buffer & mask)]
+                                if entry == Self.longMark { entry = longCode(buffer) ?? 0 }
+                                let length = Int(truncatingIfNeeded: entry & 0xFF)
+                                if length == 0 {
+                                    failure = .corrupt("a bit pattern that starts no code")
+                                    initialized = i
+                                    return
+                                }
+                                out[i] = UInt16(truncatingIfNeeded: entry &>> 8)
+                                buffer &>>= UInt64(length)
+                                buffered &-= length
+                                i &+= 1
+                            }
+                        }
+                    }
+                    // The last bytes, one at a time; past the end the buffer reads as zeros.
+                    var consumed = 8 * next - buffered
+                    while i < count {
                         if buffered < longest {
-                            // Refill whole bytes; past the end the buffer reads as zeros.
                             while buffered <= 56 {
                                 if next < input.count { buffer |= UInt64(input[next]) << buffered }
                                 next += 1
@@ -116,6 +145,7 @@ struct DecodingTable {
                         out[i] = UInt16(truncatingIfNeeded: entry >> 8)
                         buffer >>= UInt64(length)
                         buffered -= length
+                        i += 1
                     }
                     initialized = count
                 }

@@ -33,9 +33,10 @@ public final class DenseProgram: Sendable {
     /// Compiles `model` for batches of `batchSize`.
     ///
     /// - Throws: `ExecutorError` when the model does not validate or has more
-    ///   than one input.
+    ///   than one input, or OpenBLAS cannot be opened.
     public init(model: Model, batchSize: Int = 1) throws(ExecutorError) {
         guard (1...4096).contains(batchSize) else { throw .invalidBatchSize(batchSize) }
+        do { try BLAS.load() } catch { throw .blasUnavailable(error.description) }
         do { try model.validate() } catch { throw .invalidModel(error) }
         let network = model.network
         guard network.inputs.count == 1 else {

@@ -16,6 +16,8 @@ public enum ExecutorError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidBatchSize(Int)
     /// The thread count is out of range.
     case invalidThreadCount(Int)
+    /// The dense engine needs OpenBLAS, and it cannot be opened.
+    case blasUnavailable(String)
 
     /// A one-line explanation.
     public var description: String {
@@ -27,6 +29,7 @@ public enum ExecutorError: Error, Hashable, Sendable, CustomStringConvertible {
         case .outputSize(let expected, let actual): "output buffer has room for \(actual) values, the network gives \(expected)"
         case .invalidBatchSize(let size): "batch size \(size) is outside 1...4096"
         case .invalidThreadCount(let count): "thread count \(count) is outside 1...256"
+        case .blasUnavailable(let reason): reason
         }
     }
 }

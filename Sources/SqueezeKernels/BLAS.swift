@@ -1,11 +1,29 @@
 internal import COpenBLAS
+import Foundation
 
 /// Dense matrix products and BLAS thread control, over OpenBLAS.
 ///
 /// All matrices are row-major float32. These wrappers exist so no other module
-/// imports the C library: the executor calls Swift functions with pointer
+/// touches the C library: the executor calls Swift functions with pointer
 /// arguments, and the choice of BLAS stays private to this module.
+///
+/// OpenBLAS is opened on first use, not at process start: its thread pool
+/// spins idle for a while after it starts, on the same cores as an engine
+/// that never calls BLAS.
 public enum BLAS {
+    /// Why OpenBLAS cannot be used.
+    public struct Unavailable: Error, Hashable, Sendable, CustomStringConvertible {
+        /// A one-line reason.
+        public var description: String
+    }
+
+    /// Opens OpenBLAS now (once per process); engines that multiply dense
+    /// matrices call this when they are made, so a missing library is a clear
+    /// error rather than a trap in the first product.
+    public static func load() throws(Unavailable) {
+        if let reason = squeeze_openblas_load() { throw Unavailable(description: String(cString: reason)) }
+    }
+
     /// `C = alpha * op(A) * op(B) + beta * C` with `op(A)` of size m x k and
     /// `op(B)` of size k x n, row-major, leading dimensions `lda`, `ldb`, `ldc`.
     @inlinable
@@ -28,20 +46,25 @@ public enum BLAS {
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k), alpha,
-            a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        do { try load() } catch { fatalError("\(error)") }
+        squeeze_openblas_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha,
+                               a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// The number of threads OpenBLAS uses inside one call.
     ///
     /// Callers that run several forward passes in parallel set this to 1 so the
-    /// threads do not oversubscribe the cores.
+    /// threads do not oversubscribe the cores. Neither reading nor setting it
+    /// opens the library: before it is open, a count set is kept for it, and
+    /// the count read is that one, else the one OpenBLAS will start with
+    /// (`OPENBLAS_NUM_THREADS`, or the processor count).
     public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+        get {
+            let threads = Int(squeeze_openblas_threads())
+            if threads > 0 { return threads }
+            let environment = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
+            return environment.map { max(1, $0) } ?? ProcessInfo.processInfo.activeProcessorCount
+        }
+        set { squeeze_openblas_set_threads(Int32(clamping: max(1, newValue))) }
     }
 }

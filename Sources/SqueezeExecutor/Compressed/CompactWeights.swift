@@ -45,90 +45,107 @@ struct CompactWeights: Sendable {
         self.rows = rows
         self.fanIn = fanIn
         self.bias = parameters.bias
-        // Flat positions of the weights kept, in increasing order.
-        var kept: [UInt32] = []
-        kept.reserveCapacity(weights.storedCount)
+        var streams = StreamBuilder(rows: rows, fanIn: fanIn, capacity: weights.storedCount)
         switch weights.storage {
         case .dense(let all):
-            var v: [Float] = []
-            for (p, x) in all.enumerated() where x != 0 { kept.append(UInt32(p)); v.append(x) }
-            values = .direct(v)
+            values = .direct(Self.collect(all.count, into: &streams, position: { $0 }) { i in all[i] != 0 ? all[i] : nil })
         case .sparse(let positions, let all):
-            var v: [Float] = []
-            v.reserveCapacity(all.count)
-            for (p, x) in zip(positions, all) where x != 0 { kept.append(p); v.append(x) }
-            values = .direct(v)
+            values = .direct(Self.collect(all.count, into: &streams, position: { Int(positions[$0]) }) { i in
+                all[i] != 0 ? all[i] : nil
+            })
         case .shared(let book, let codes, let positions):
             let zero = book.map { $0 == 0 }
-            if book.count <= 256 {
-                let c8 = Self.keep(codes, positions: positions, zero: zero, into: &kept) { UInt8(truncatingIfNeeded: $0) }
-                values = .codes8(codebook: book, codes: c8)
-            } else {
-                values = .codes16(codebook: book, codes: Self.keep(codes, positions: positions, zero: zero, into: &kept) { $0 })
-            }
-        }
-        (rowGaps, rowCodes, gaps) = Self.positionStreams(kept, rows: rows, fanIn: fanIn)
-    }
-
-    /// The codes whose centroid is not zero (converted by `convert`); their
-    /// positions (`positions[i]`, or `i` for an unpruned tensor) go to `kept`.
-    private static func keep<Code>(_ codes: [UInt16], positions: [UInt32]?, zero: [Bool], into kept: inout [UInt32],
-                                   _ convert: (UInt16) -> Code) -> [Code] {
-        var out: [Code] = []
-        out.reserveCapacity(codes.count)
-        codes.withUnsafeBufferPointer { c in
-            zero.withUnsafeBufferPointer { z in
-                if let positions {
-                    positions.withUnsafeBufferPointer { p in
-                        for i in c.indices where !z[Int(c[i])] { kept.append(p[i]); out.append(convert(c[i])) }
+            values = codes.withUnsafeBufferPointer { c in
+                zero.withUnsafeBufferPointer { z in
+                    func position(_ i: Int) -> Int { positions.map { Int($0[i]) } ?? i }
+                    if book.count <= 256 {
+                        return .codes8(codebook: book, codes: Self.collect(c.count, into: &streams, position: position) { i in
+                            z[Int(c[i])] ? nil : UInt8(truncatingIfNeeded: c[i])
+                        })
                     }
-                } else {
-                    for i in c.indices where !z[Int(c[i])] { kept.append(UInt32(i)); out.append(convert(c[i])) }
+                    return .codes16(codebook: book, codes: Self.collect(c.count, into: &streams, position: position) { i in
+                        z[Int(c[i])] ? nil : c[i]
+                    })
                 }
             }
         }
-        return out
+        (rowGaps, rowCodes, gaps) = streams.finish()
     }
 
-    /// The gap stream of increasing flat `positions` and where each row starts
-    /// in it and in the values.
-    private static func positionStreams(_ positions: [UInt32], rows: Int, fanIn: Int)
-        -> (rowGaps: [UInt32], rowCodes: [UInt32], gaps: [UInt8])
-    {
-        var rowGaps = [UInt32](repeating: 0, count: rows + 1)
-        var rowCodes = [UInt32](repeating: 0, count: rows + 1)
-        // At most one byte per weight plus one per 255 positions skipped.
-        let capacity = positions.count + rows * fanIn / Int(skip) + rows + 1
-        let gaps = [UInt8](unsafeUninitializedCapacity: capacity) { g, written in
-            var n = 0, row = 0, column = 0
-            positions.withUnsafeBufferPointer { p in
-                for (i, position) in p.enumerated() {
-                    let flat = Int(position)
-                    while flat >= (row + 1) * fanIn {
-                        row += 1
-                        rowGaps[row] = UInt32(n)
-                        rowCodes[row] = UInt32(i)
-                        column = 0
-                    }
-                    var gap = flat - row * fanIn - column
-                    while gap >= Int(skip) {
-                        g[n] = skip
-                        n += 1
-                        gap -= Int(skip)
-                    }
-                    g[n] = UInt8(truncatingIfNeeded: gap)
-                    n += 1
-                    column = flat - row * fanIn + 1
-                }
+    /// The values of entries `0..<count` that `value` keeps (non-nil), in order;
+    /// each kept entry's flat position (`position`, increasing) goes to `streams`.
+    @inline(__always)
+    private static func collect<Value>(_ count: Int, into streams: inout StreamBuilder, position: (Int) -> Int,
+                                       value: (Int) -> Value?) -> [Value] {
+        [Value](unsafeUninitializedCapacity: count) { out, initialized in
+            var n = 0
+            for i in 0..<count {
+                guard let v = value(i) else { continue }
+                out[n] = v
+                streams.append(position(i), entry: n)
+                n += 1
             }
+            initialized = n
+        }
+    }
+
+    /// Builds the gap stream of increasing flat positions and where each row
+    /// starts in it and in the values.
+    private struct StreamBuilder {
+        let rows: Int, fanIn: Int
+        var rowGaps: [UInt32], rowCodes: [UInt32]
+        let gaps: UnsafeMutableBufferPointer<UInt8>
+        var written = 0, entries = 0, row = 0, rowEnd: Int
+        /// The flat position just after the previous weight (or the row's start).
+        var next = 0
+
+        init(rows: Int, fanIn: Int, capacity: Int) {
+            self.rows = rows
+            self.fanIn = fanIn
+            rowGaps = [UInt32](repeating: 0, count: rows + 1)
+            rowCodes = [UInt32](repeating: 0, count: rows + 1)
+            // At most one byte per weight plus one per 255 positions skipped.
+            gaps = .allocate(capacity: capacity + rows * fanIn / Int(CompactWeights.skip) + rows + 1)
+            rowEnd = fanIn
+        }
+
+        /// A weight at flat position `flat`, the values' `entry`-th.
+        @inline(__always)
+        mutating func append(_ flat: Int, entry: Int) {
+            if flat >= rowEnd { startRow(containing: flat, entry: entry) }
+            var gap = flat - next
+            while gap >= Int(CompactWeights.skip) {
+                gaps[written] = CompactWeights.skip
+                written += 1
+                gap -= Int(CompactWeights.skip)
+            }
+            gaps[written] = UInt8(truncatingIfNeeded: gap)
+            written += 1
+            next = flat + 1
+            entries = entry + 1
+        }
+
+        private mutating func startRow(containing flat: Int, entry: Int) {
+            while flat >= rowEnd, row < rows {
+                row += 1
+                rowGaps[row] = UInt32(written)
+                rowCodes[row] = UInt32(entry)
+                rowEnd += fanIn
+            }
+            next = rowEnd - fanIn
+        }
+
+        /// The row starts and the gap stream; the builder is spent.
+        consuming func finish() -> (rowGaps: [UInt32], rowCodes: [UInt32], gaps: [UInt8]) {
             while row < rows {
                 row += 1
-                rowGaps[row] = UInt32(n)
-                rowCodes[row] = UInt32(positions.count)
+                rowGaps[row] = UInt32(written)
+                rowCodes[row] = UInt32(entries)
             }
-            written = n
+            let stream = Array(UnsafeBufferPointer(rebasing: gaps[..<written]))
+            gaps.deallocate()
+            return (rowGaps, rowCodes, stream)
         }
-        return (rowGaps, rowCodes, gaps)
     }
 
     /// Non-zero weights stored.
