@@ -60,10 +60,30 @@ public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Floa
 }
 
 /// Max pooling between planes in any layouts (the output border is written
-/// with zeros). Each output row takes the column-wise maximum of its window's
-/// rows first (vectorised), then the maximum of each window's columns.
+/// with zeros).
 public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout,
                     output: UnsafeMutablePointer<Float>, outputLayout: PlaneLayout) {
+    for p in 0..<planes {
+        maxPoolPlane(g, input: input + p * inputLayout.planeStride + inputLayout.origin, rowStride: inputLayout.rowStride,
+                     output: output + p * outputLayout.planeStride, outputLayout: outputLayout)
+    }
+}
+
+/// Max pooling of one plane whose row `y` starts at `input + y * rowStride`,
+/// then `+ bias` and the leaky ReLU when `reluSlope` is given, into a plane of
+/// `outputLayout`. With `rows`, only those output rows (and the borders next
+/// to them) are written.
+///
+/// Bias and a ReLU with a slope of at least zero never change which value is
+/// largest (rounding is monotonic), so a convolution's raw sums can be pooled
+/// first and finished after: fewer values to finish, the same results.
+///
+/// Each output row takes the column-wise maximum of its window's rows first
+/// (vectorised), then the maximum of each window's columns.
+public func maxPoolPlane(_ g: PoolingGeometry, input: UnsafePointer<Float>, rowStride: Int, rows: Range<Int>? = nil,
+                         bias: Float = 0, reluSlope: Float? = nil,
+                         output: UnsafeMutablePointer<Float>, outputLayout: PlaneLayout) {
+    precondition(reluSlope.map { $0 >= 0 } ?? true, "pooling before a ReLU needs a slope of at least zero")
     // Column maxima get 32 values of slack so whole vectors may be read past the row.
     let rowSpace = g.width + 32
     // Outputs [0, vectorEnd) have whole 3-wide, stride-2 windows: the common
@@ -76,40 +96,35 @@ public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Floa
         // recomputing a few (instead of one scalar window at a time).
         if whole > vectorEnd, whole >= 8 { lastVector = whole - 8 }
     }
-    let columns = (0..<g.outputWidth).map { g.window(output: $0, axis: .horizontal).positions }
     withUnsafeTemporaryAllocation(of: Float.self, capacity: rowSpace + g.outputWidth) { scratch in
         let columnMax = scratch.baseAddress!, pooled = columnMax + rowSpace
         columnMax.initialize(repeating: 0, count: rowSpace)
-        for p in 0..<planes {
-            let src = input + p * inputLayout.planeStride + inputLayout.origin
-            let dst = output + p * outputLayout.planeStride
-            writePlane(outputLayout, output: dst, bias: 0, relu: false, slope: 0) { oy in
-                let rows = g.window(output: oy, axis: .vertical).positions
-                maxOfRows(src + rows.lowerBound * inputLayout.rowStride, count: rows.count,
-                          rowStride: inputLayout.rowStride, width: g.width, into: columnMax)
-                var ox = 0
-                while ox < vectorEnd {
-                    let a = UnsafeRawPointer(columnMax + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
-                    let b = UnsafeRawPointer(columnMax + 2 * ox + 2).loadUnaligned(as: SIMD16<Float>.self)
-                    let m = larger(larger(a.evenHalf, a.oddHalf), b.evenHalf)
-                    UnsafeMutableRawPointer(pooled + ox).storeBytes(of: m, as: SIMD8<Float>.self)
-                    ox += 8
-                }
-                if let last = lastVector {
-                    let a = UnsafeRawPointer(columnMax + 2 * last).loadUnaligned(as: SIMD16<Float>.self)
-                    let b = UnsafeRawPointer(columnMax + 2 * last + 2).loadUnaligned(as: SIMD16<Float>.self)
-                    let m = larger(larger(a.evenHalf, a.oddHalf), b.evenHalf)
-                    UnsafeMutableRawPointer(pooled + last).storeBytes(of: m, as: SIMD8<Float>.self)
-                    ox = last + 8
-                }
-                while ox < g.outputWidth {
-                    var best = -Float.infinity
-                    for x in columns[ox] where columnMax[x] > best { best = columnMax[x] }
-                    pooled[ox] = best
-                    ox += 1
-                }
-                return UnsafePointer(pooled)
+        writePlane(outputLayout, rows: rows, output: output, bias: bias, relu: reluSlope != nil, slope: reluSlope ?? 0) { oy in
+            let window = g.window(output: oy, axis: .vertical).positions
+            maxOfRows(input + window.lowerBound * rowStride, count: window.count, rowStride: rowStride, width: g.width,
+                      into: columnMax)
+            var ox = 0
+            while ox < vectorEnd {
+                let a = UnsafeRawPointer(columnMax + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+                let b = UnsafeRawPointer(columnMax + 2 * ox + 2).loadUnaligned(as: SIMD16<Float>.self)
+                let m = larger(larger(a.evenHalf, a.oddHalf), b.evenHalf)
+                UnsafeMutableRawPointer(pooled + ox).storeBytes(of: m, as: SIMD8<Float>.self)
+                ox += 8
             }
+            if let last = lastVector {
+                let a = UnsafeRawPointer(columnMax + 2 * last).loadUnaligned(as: SIMD16<Float>.self)
+                let b = UnsafeRawPointer(columnMax + 2 * last + 2).loadUnaligned(as: SIMD16<Float>.self)
+                let m = larger(larger(a.evenHalf, a.oddHalf), b.evenHalf)
+                UnsafeMutableRawPointer(pooled + last).storeBytes(of: m, as: SIMD8<Float>.self)
+                ox = last + 8
+            }
+            while ox < g.outputWidth {
+                var best = -Float.infinity
+                for x in g.window(output: ox, axis: .horizontal).positions where columnMax[x] > best { best = columnMax[x] }
+                pooled[ox] = best
+                ox += 1
+            }
+            return UnsafePointer(pooled)
         }
     }
 }

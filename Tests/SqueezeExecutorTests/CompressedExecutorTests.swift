@@ -67,6 +67,23 @@ struct CompressedExecutorTests {
             + layer("cat", "Concat", ["a", "b"], "cat")
             + conv("c", "cat", "num_output: 4 kernel_size: 3 pad: 1")
             + layer("gmp", "Pooling", ["c"], "gmp", "pooling_param { pool: MAX global_pooling: true }")),
+        Case(name: "fire module pooled in bands by a ceil-mode max pool (folded into both expands)", input: [6, 62, 62], layers:
+            conv("squeeze", "data", "num_output: 8 kernel_size: 1")
+            + layer("r1", "ReLU", ["squeeze"], "squeeze")
+            + conv("e1", "squeeze", "num_output: 16 kernel_size: 1")
+            + layer("r2", "ReLU", ["e1"], "e1")
+            + conv("e3", "squeeze", "num_output: 16 kernel_size: 3 pad: 1")
+            + layer("r3", "ReLU", ["e3"], "e3", "relu_param { negative_slope: 0.1 }")
+            + layer("cat", "Concat", ["e1", "e3"], "cat")
+            + layer("pool", "Pooling", ["cat"], "pool", "pooling_param { pool: MAX kernel_size: 3 stride: 2 }")
+            + conv("after", "pool", "num_output: 4 kernel_size: 3 pad: 1")),
+        Case(name: "a max pool's input read by another layer too (not folded)", input: [3, 20, 20], layers:
+            conv("c", "data", "num_output: 8 kernel_size: 3 pad: 1")
+            + layer("rc", "ReLU", ["c"], "c")
+            + layer("pool", "Pooling", ["c"], "pool", "pooling_param { pool: MAX kernel_size: 3 stride: 2 }")
+            + conv("e", "c", "num_output: 8 kernel_size: 3 stride: 2 pad: 1")
+            + layer("cat", "Concat", ["pool", "e"], "cat")
+            + conv("final", "cat", "num_output: 4 kernel_size: 1")),
         Case(name: "many input channels: rows run one block of channels at a time", input: [40, 9, 11], layers:
             conv("wide", "data", "num_output: 48 kernel_size: 1")
             + layer("rw", "ReLU", ["wide"], "wide")
@@ -151,6 +168,20 @@ struct CompressedExecutorTests {
         while Self.threadCount() > before + 20, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         // Other suites run in parallel and start threads too: a margin, far below 100.
         #expect(Self.threadCount() <= before + 20)
+    }
+
+    @Test("a max pool folds into the convolutions that alone produce its input, and only then")
+    func poolingFolds() throws {
+        func steps(_ name: String) throws -> [String] {
+            let c = try #require(Self.cases.first { $0.name.hasPrefix(name) })
+            let executor = try CompressedNetwork(model: Self.model(Self.network(c, batch: 1), form: .pruned, seed: 1))
+                .program().makeExecutor()
+            executor.startProfiling()
+            return executor.profile?.names ?? []
+        }
+        #expect(try steps("7x7 stride 2") == ["conv1 + pool1 (phases)", "conv1 + pool1"])
+        #expect(try steps("fire module pooled") == ["squeeze", "e1 + e3 + pool", "after"])
+        #expect(try steps("a max pool's input") == ["c", "pool", "e (phases)", "e", "final"])
     }
 
     @Test("wrong input and output sizes are refused")

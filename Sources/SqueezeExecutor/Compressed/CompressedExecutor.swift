@@ -180,13 +180,20 @@ public final class CompressedExecutor: InferenceEngine {
         let unit = c.quad ? 4 : 1
         let chunksPerImage = c.weights.rows / c.chunkRows
         let span = gridSpan(c.count)
-        let height = c.output.layout.height, width = c.output.layout.width
+        let height = c.output.layout.height
+        // The grid's plane: the convolution's output, before any pooling.
+        let gridColumns = c.pool?.width ?? c.output.layout.width
         c.table.withUnsafeBufferPointer { table in
                 let s = scratch[thread]
                 let band = item % c.bands, chunkItem = item / c.bands
                 let n = chunkItem / chunksPerImage, first = (chunkItem % chunksPerImage) * c.chunkRows
                 let rows = (band * height / c.bands)..<((band + 1) * height / c.bands)
                 guard !rows.isEmpty else { return }
+                // Pooled, the band needs the grid rows its windows read.
+                let gridRows = c.pool.map { g in
+                    g.window(output: rows.lowerBound, axis: .vertical).positions.lowerBound
+                        ..< g.window(output: rows.upperBound - 1, axis: .vertical).positions.upperBound
+                } ?? rows
                 let source = UnsafePointer(a + c.source + n * c.sourceImageStride + (first / c.rowsPerGroup) * c.sourceGroupStride)
                 // Decode the chunk once: unit u's entries of channel block b
                 // are splits[u * (blocks + 1) + b] ..< splits[u * (blocks + 1) + b + 1].
@@ -206,8 +213,8 @@ public final class CompressedExecutor: InferenceEngine {
                 }
                 // The band's grid values from a 32-value boundary (the extra
                 // values before it land in this thread's own grid, unused).
-                var start = rows.lowerBound * c.gridWidth & ~31
-                let end = (rows.upperBound - 1) * c.gridWidth + width
+                var start = gridRows.lowerBound * c.gridWidth & ~31
+                let end = (gridRows.upperBound - 1) * c.gridWidth + gridColumns
                 while start < end {
                     let length = min(c.blockLength, end - start)
                     for b in 0..<blocks {
@@ -231,8 +238,14 @@ public final class CompressedExecutor: InferenceEngine {
                 }
                 for k in 0..<c.chunkRows {
                     let bias = c.weights.bias.isEmpty ? 0 : c.weights.bias[first + k]
-                    storeGridPlane(s.grid + k * span, gridWidth: c.gridWidth, rows: rows, bias: bias, reluSlope: c.reluSlope,
-                                   output: a + c.output.plane(n, first + k), layout: c.output.layout)
+                    let output = a + c.output.plane(n, first + k)
+                    if let g = c.pool {
+                        maxPoolPlane(g, input: s.grid + k * span, rowStride: c.gridWidth, rows: rows, bias: bias,
+                                     reluSlope: c.reluSlope, output: output, outputLayout: c.output.layout)
+                    } else {
+                        storeGridPlane(s.grid + k * span, gridWidth: c.gridWidth, rows: rows, bias: bias, reluSlope: c.reluSlope,
+                                       output: output, layout: c.output.layout)
+                    }
                 }
         }
     }

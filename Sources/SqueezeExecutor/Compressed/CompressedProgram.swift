@@ -137,6 +137,10 @@ extension CompressedProgram {
         /// group, and row positions per block.
         let channelBlocks: Int
         let channelBlockPositions: Int
+        /// Max pooling that reads only this convolution's output: the grid is
+        /// pooled straight into `output` (the pooled blob, bands counted in
+        /// its rows), and the unpooled output is never stored.
+        let pool: PoolingGeometry?
     }
 
     /// A fully connected layer over a blob in any layout.
@@ -193,7 +197,8 @@ private struct Planner {
 
     /// A step before the arena is laid out: which blobs it reads and writes.
     enum Pending {
-        case convolution(layer: Layer, ConvolutionParameters, LayerShapes, input: Int, output: Int, phases: Int?, relu: Float?)
+        case convolution(layer: Layer, ConvolutionParameters, LayerShapes, input: Int, output: Int, phases: Int?, relu: Float?,
+                         pool: PoolingGeometry? = nil)
         case innerProduct(layer: Layer, LayerShapes, input: Int, output: Int, relu: Float?)
         case pool(PoolingParameters, LayerShapes, input: Int, output: Int)
         case copy(input: Int, output: Int, reluSlope: Float?)
@@ -201,14 +206,14 @@ private struct Planner {
 
         var reads: [Int] {
             switch self {
-            case .convolution(_, _, _, let i, _, _, _), .innerProduct(_, _, let i, _, _), .pool(_, _, let i, _),
+            case .convolution(_, _, _, let i, _, _, _, _), .innerProduct(_, _, let i, _, _), .pool(_, _, let i, _),
                  .copy(let i, _, _), .softmax(let i, _): [i]
             }
         }
 
         var writes: Int {
             switch self {
-            case .convolution(_, _, _, _, let o, _, _), .innerProduct(_, _, _, let o, _), .pool(_, _, _, let o),
+            case .convolution(_, _, _, _, let o, _, _, _), .innerProduct(_, _, _, let o, _), .pool(_, _, _, let o),
                  .copy(_, let o, _), .softmax(_, let o): o
             }
         }
@@ -276,6 +281,7 @@ private struct Planner {
         }
         guard outputShape.rank <= 4 else { throw .unsupportedTopology("its output has rank \(outputShape.rank)") }
         let inputBlob = current[inputName]!
+        fuseMaxPooling(keeping: [inputBlob, outputBlob])
         try assignLifetimes(input: inputBlob, output: outputBlob)
         var arenaSize = allocate()
         var steps: [CompressedProgram.Step] = [], names: [String] = []
@@ -303,7 +309,7 @@ private struct Planner {
             }
             // A convolution joins the group before it when it neither reads
             // what the group writes nor writes over what the group reads.
-            if case .convolution(_, _, _, let i, let o, nil, _) = p, case .convolutions(let group) = resolved[0] {
+            if case .convolution(_, _, _, let i, let o, nil, _, _) = p, case .convolutions(let group) = resolved[0] {
                 let input = blobs[i].storage, output = blobs[o].storage
                 if !groupWrites.isEmpty, !groupWrites.contains(input),
                    !groupReads.contains(where: { overlap($0, output) }),
@@ -379,7 +385,7 @@ private struct Planner {
             if layer.bottoms[0] == top, let last = pending.indices.last, pending[last].writes == input {
                 // Fuse into the producer: the value is final when first stored.
                 switch pending[last] {
-                case .convolution(let l, let p, let sh, let i, let o, let ph, nil):
+                case .convolution(let l, let p, let sh, let i, let o, let ph, nil, nil):
                     pending[last] = .convolution(layer: l, p, sh, input: i, output: o, phases: ph, relu: slope)
                     return
                 case .innerProduct(let l, let sh, let i, let o, nil):
@@ -445,6 +451,47 @@ private struct Planner {
         }
     }
 
+    /// Folds each max pooling into the convolutions that produce its input,
+    /// when nothing else reads that input: they pool their grids straight into
+    /// the pooled blob (each its own channel slice), so the full-size output is
+    /// never written nor read back. Pooling commutes with the bias and a ReLU
+    /// of slope at least zero, so the results are the same.
+    private mutating func fuseMaxPooling(keeping kept: [Int]) {
+        var fused = Set<Int>()
+        for (index, step) in pending.enumerated() {
+            guard case .pool(let params, let s, let input, let output) = step, params.method == .max, !params.isGlobal
+            else { continue }
+            let storage = blobs[input].storage
+            guard !kept.contains(where: { blobs[$0].storage == storage }),
+                  blobs[input].channelOffset == 0, blobs[input].channels == storages[storage].channels else { continue }
+            let touching = pending.indices.filter { i in
+                !fused.contains(i) && (pending[i].reads + [pending[i].writes]).contains { blobs[$0].storage == storage }
+            }
+            let writers = touching.filter { $0 != index }
+            // Only convolutions write it, all before the pooling, and only it reads it.
+            guard !writers.isEmpty, writers.allSatisfy({ w in
+                guard w < index, case .convolution(_, _, _, let i, _, _, let relu, nil) = pending[w] else { return false }
+                return blobs[i].storage != storage && (relu ?? 0) >= 0
+            }) else { continue }
+            let geometry = PoolingGeometry(input: s.inputs[0], output: s.outputs[0], pooling: params)
+            for w in writers {
+                guard case .convolution(let l, let p, let sh, let i, let o, let ph, let relu, nil) = pending[w] else { continue }
+                let slice = blobs.count
+                blobs.append(Blob(storage: blobs[output].storage, channelOffset: blobs[output].channelOffset + blobs[o].channelOffset,
+                                  channels: blobs[o].channels, isShared: true))
+                pending[w] = .convolution(layer: l, p, sh, input: i, output: slice, phases: ph, relu: relu, pool: geometry)
+            }
+            pendingNames[writers[writers.count - 1]] += " + " + pendingNames[index]
+            fused.insert(index)
+        }
+        guard !fused.isEmpty else { return }
+        let kept = pending.indices.filter { !fused.contains($0) }
+        let newIndex = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
+        pending = kept.map { pending[$0] }
+        pendingNames = kept.map { pendingNames[$0] }
+        phaseStorage = Dictionary(uniqueKeysWithValues: phaseStorage.compactMap { key, value in newIndex[key].map { ($0, value) } })
+    }
+
     /// First and last step touching each storage; the input is written before
     /// step 0 and the output read after the last.
     private mutating func assignLifetimes(input: Int, output: Int) throws(ExecutorError) {
@@ -507,9 +554,10 @@ private struct Planner {
 
     private func resolve(_ p: Pending) throws(ExecutorError) -> [CompressedProgram.Step] {
         switch p {
-        case .convolution(let layer, let c, let s, let i, let o, let phases, let relu):
+        case .convolution(let layer, let c, let s, let i, let o, let phases, let relu, let pool):
             let step = CompressedProgram.Step.convolutions(
-                [try convolution(layer, c, s, input: view(i), output: view(o), phases: phases.map { storages[$0] }, relu: relu)])
+                [try convolution(layer, c, s, input: view(i), output: view(o), phases: phases.map { storages[$0] }, relu: relu,
+                                 pool: pool)])
             guard let phases else { return [step] }
             let st = storages[phases]
             let split = CompressedProgram.PhaseSplit(
@@ -559,7 +607,8 @@ private struct Planner {
     }
 
     private func convolution(_ layer: Layer, _ p: ConvolutionParameters, _ s: LayerShapes, input x: CompressedProgram.View,
-                             output y: CompressedProgram.View, phases: Storage?, relu: Float?) throws(ExecutorError)
+                             output y: CompressedProgram.View, phases: Storage?, relu: Float?,
+                             pool: PoolingGeometry?) throws(ExecutorError)
         -> CompressedProgram.Convolution
     {
         guard let weights = network.weights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
@@ -651,7 +700,9 @@ private struct Planner {
         // one of its bands).
         var bands = 1
         if threads > 1 {
-            let desired = 6 * threads, maxBands = max(1, min(rows, count / 256))
+            // Pooled: bands of pooled rows, each reading a few more grid rows.
+            let bandRows = pool?.outputHeight ?? rows
+            let desired = 6 * threads, maxBands = max(1, min(bandRows, count / 256))
             while true {
                 let items = batchSize * weights.rows / chunk
                 bands = min(maxBands, max(1, (desired + items - 1) / items))
@@ -666,6 +717,6 @@ private struct Planner {
                      sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
                      output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, quad: quad,
                      chunkRows: chunk, blockLength: block, bands: bands,
-                     channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw)
+                     channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw, pool: pool)
     }
 }
