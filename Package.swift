@@ -41,6 +41,8 @@ let package = Package(
         ),
         /// libjpeg reports errors by longjmp; this C shim keeps that inside C.
         .target(name: "CJPEGDecode", dependencies: ["CLibJPEG"]),
+        /// CRC-32C with the SSE 4.2 instruction (the checksum of every container section).
+        .target(name: "CCRC32C"),
         /// OpenBLAS opened at run time (dlopen) on first use, so processes that
         /// never multiply dense matrices never start its thread pool.
         /// Needs libopenblas0 (Debian; libopenblas-dev brings it) when used.
@@ -62,7 +64,7 @@ let package = Package(
         /// Entropy coding: canonical Huffman, bit streams, CRC-32C, zstd.
         .target(
             name: "SqueezeEncode",
-            dependencies: ["CZstd", .product(name: "HeapModule", package: "swift-collections")]
+            dependencies: ["CZstd", "CCRC32C", .product(name: "HeapModule", package: "swift-collections")]
         ),
         /// The `.sqz` container: sections, checksums, per-layer coded streams.
         .target(name: "SqueezeContainer", dependencies: ["SqueezeModel", "SqueezeReader", "SqueezeEncode"]),
@@ -75,7 +77,7 @@ let package = Package(
         /// Forward passes over a model.
         .target(name: "SqueezeExecutor", dependencies: ["SqueezeModel", "SqueezeKernels"]),
         /// JPEG decoding and Caffe-style preprocessing.
-        .target(name: "SqueezeImage", dependencies: ["CJPEGDecode"]),
+        .target(name: "SqueezeImage", dependencies: ["CJPEGDecode", "SqueezeModel"]),
         /// Training data: MNIST CSV digits, labelled JPEG folders with augmentation.
         .target(name: "SqueezeData", dependencies: ["CZlib", "SqueezeImage"]),
         /// The training engine: backward passes, losses, SGD, data-parallel trainer.

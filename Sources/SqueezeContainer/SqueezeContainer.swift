@@ -79,16 +79,24 @@ public enum SqueezeContainer {
         file.u32(crc)
     }
 
+    /// Containers larger than this are refused before reading (a model's is
+    /// a few MB; AlexNet's dense weights are 240 MB).
+    public static let maximumFileSize = 1 << 31
+
     /// Reads the container at `url`.
     public static func read(contentsOf url: URL) throws(ContainerError) -> Model {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: url)
+            bytes = try FileContents.read(url.path, maximumSize: maximumFileSize)
         } catch {
-            let exists = FileManager.default.fileExists(atPath: url.path)
-            throw .io(path: url.path, reason: exists ? "cannot read: \((error as NSError).localizedDescription)" : "no such file")
+            switch error {
+            case .notFound: throw .io(path: url.path, reason: "no such file")
+            case .unreadable(let reason): throw .io(path: url.path, reason: "cannot read: \(reason)")
+            case .tooLarge(let size, let limit):
+                throw .io(path: url.path, reason: "\(size) bytes is more than a container may hold (\(limit))")
+            }
         }
-        return try decode([UInt8](data), source: url.path)
+        return try decode(bytes, source: url.path)
     }
 
     /// Decodes a container's bytes; `source` names it in errors. Every section's

@@ -18,8 +18,14 @@ public struct Model: Hashable, Sendable {
     @discardableResult
     public func validate() throws(ModelError) -> NetworkShapes {
         let shapes = try network.inferShapes()
+        // Checking every stored weight is most of the work: layers run in
+        // parallel; failures are still reported in layer order below.
+        let checked = zip(network.layers, shapes.layers).map { layer, layerShapes in
+            layerShapes.weight == nil ? nil : parameters[layer.name]
+        }
+        let weightFailures = checked.concurrentMap(cost: { $0?.weights.storedCount ?? 0 }) { $0?.weights.validationFailure() }
         var seen = Set<String>()
-        for (layer, layerShapes) in zip(network.layers, shapes.layers) {
+        for ((layer, layerShapes), weightFailure) in zip(zip(network.layers, shapes.layers), weightFailures) {
             guard let expected = layerShapes.weight else { continue }
             guard let p = parameters[layer.name] else { throw .missingWeights(layer: layer.name) }
             seen.insert(layer.name)
@@ -27,7 +33,7 @@ public struct Model: Hashable, Sendable {
                 throw .invalidWeights(layer: layer.name,
                                       reason: "shape \(p.weights.shape), the layer needs \(expected)")
             }
-            if let failure = p.weights.validationFailure() {
+            if let failure = weightFailure {
                 throw .invalidWeights(layer: layer.name, reason: failure)
             }
             guard p.bias.count == layerShapes.biasCount else {

@@ -98,14 +98,20 @@ public struct WeightTensor: Hashable, Sendable {
     public func validationFailure() -> String? {
         let count = elementCount
         func checkPositions(_ positions: [UInt32]) -> String? {
-            var previous = -1
-            for p in positions {
-                let q = Int(p)
-                if q <= previous { return "positions are not strictly increasing at \(q)" }
-                if q >= count { return "position \(q) is outside the \(count) weights" }
-                previous = q
+            positions.withUnsafeBufferPointer { p in
+                // One pass without early exits first (valid tensors, the
+                // common case, stay a tight loop), the culprit only on failure.
+                var disorders = 0
+                for i in p.indices.dropFirst() { disorders &+= p[i] <= p[i - 1] ? 1 : 0 }
+                if disorders == 0, p.last.map({ Int($0) < count }) ?? true { return nil }
+                var previous = -1
+                for q in p.lazy.map(Int.init) {
+                    if q <= previous { return "positions are not strictly increasing at \(q)" }
+                    if q >= count { return "position \(q) is outside the \(count) weights" }
+                    previous = q
+                }
+                return nil
             }
-            return nil
         }
         switch storage {
         case .dense(let values):
@@ -124,7 +130,9 @@ public struct WeightTensor: Hashable, Sendable {
             } else if codes.count != count {
                 return "\(codes.count) codes for a \(shape) tensor of \(count)"
             }
-            if let bad = codes.first(where: { Int($0) >= codebook.count }) {
+            // The largest code first (one branch-free pass), the culprit only on failure.
+            if Int(codes.withUnsafeBufferPointer { $0.reduce(0) { max($0, $1) } }) >= codebook.count,
+               let bad = codes.first(where: { Int($0) >= codebook.count }) {
                 return "code \(bad) is outside the \(codebook.count)-entry codebook"
             }
         }

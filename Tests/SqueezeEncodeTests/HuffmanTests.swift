@@ -101,6 +101,18 @@ struct CodingPrimitiveTests {
         let split = long.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[500...]),
                                                           continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[..<500]))) }
         #expect(split == CRC32C.checksum(long))
+        // The instruction path (where present) against slicing-by-8, at every
+        // length and alignment around its 8-byte steps.
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<300).map { _ in UInt8.random(in: 0...255, using: &random) }
+        bytes.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for end in stride(from: start, through: all.count, by: 7) {
+                    let part = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                    #expect(CRC32C.checksum(part, continuing: 0x1234_5678) == CRC32C.software(part, continuing: 0x1234_5678))
+                }
+            }
+        }
     }
 
     @Test("entropy of known distributions")

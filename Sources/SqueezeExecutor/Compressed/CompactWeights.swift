@@ -48,24 +48,33 @@ struct CompactWeights: Sendable {
         var streams = StreamBuilder(rows: rows, fanIn: fanIn, capacity: weights.storedCount)
         switch weights.storage {
         case .dense(let all):
-            values = .direct(Self.collect(all.count, into: &streams, position: { $0 }) { i in all[i] != 0 ? all[i] : nil })
+            values = .direct(all.withUnsafeBufferPointer { v in
+                Self.collect(v.count, positions: nil, into: &streams) { v[$0] != 0 ? v[$0] : nil }
+            })
         case .sparse(let positions, let all):
-            values = .direct(Self.collect(all.count, into: &streams, position: { Int(positions[$0]) }) { i in
-                all[i] != 0 ? all[i] : nil
+            values = .direct(all.withUnsafeBufferPointer { v in
+                positions.withUnsafeBufferPointer { p in
+                    Self.collect(v.count, positions: p, into: &streams) { v[$0] != 0 ? v[$0] : nil }
+                }
             })
         case .shared(let book, let codes, let positions):
             let zero = book.map { $0 == 0 }
             values = codes.withUnsafeBufferPointer { c in
                 zero.withUnsafeBufferPointer { z in
-                    func position(_ i: Int) -> Int { positions.map { Int($0[i]) } ?? i }
-                    if book.count <= 256 {
-                        return .codes8(codebook: book, codes: Self.collect(c.count, into: &streams, position: position) { i in
-                            z[Int(c[i])] ? nil : UInt8(truncatingIfNeeded: c[i])
+                    func withPositions<R>(_ body: (UnsafeBufferPointer<UInt32>?) -> R) -> R {
+                        guard let positions else { return body(nil) }
+                        return positions.withUnsafeBufferPointer { body($0) }
+                    }
+                    return withPositions { p in
+                        if book.count <= 256 {
+                            return .codes8(codebook: book, codes: Self.collect(c.count, positions: p, into: &streams) { i in
+                                z[Int(c[i])] ? nil : UInt8(truncatingIfNeeded: c[i])
+                            })
+                        }
+                        return .codes16(codebook: book, codes: Self.collect(c.count, positions: p, into: &streams) { i in
+                            z[Int(c[i])] ? nil : c[i]
                         })
                     }
-                    return .codes16(codebook: book, codes: Self.collect(c.count, into: &streams, position: position) { i in
-                        z[Int(c[i])] ? nil : c[i]
-                    })
                 }
             }
         }
@@ -73,17 +82,28 @@ struct CompactWeights: Sendable {
     }
 
     /// The values of entries `0..<count` that `value` keeps (non-nil), in order;
-    /// each kept entry's flat position (`position`, increasing) goes to `streams`.
+    /// each kept entry's flat position (`positions[i]`, increasing, or `i`
+    /// without positions) goes to `streams`.
     @inline(__always)
-    private static func collect<Value>(_ count: Int, into streams: inout StreamBuilder, position: (Int) -> Int,
-                                       value: (Int) -> Value?) -> [Value] {
+    private static func collect<Value>(_ count: Int, positions: UnsafeBufferPointer<UInt32>?,
+                                       into streams: inout StreamBuilder, value: (Int) -> Value?) -> [Value] {
         [Value](unsafeUninitializedCapacity: count) { out, initialized in
             var n = 0
-            for i in 0..<count {
-                guard let v = value(i) else { continue }
-                out[n] = v
-                streams.append(position(i), entry: n)
-                n += 1
+            // Two loops, so the per-entry work has no branch on the storage form.
+            if let positions {
+                for i in 0..<count {
+                    guard let v = value(i) else { continue }
+                    out[n] = v
+                    streams.append(Int(positions[i]), entry: n)
+                    n += 1
+                }
+            } else {
+                for i in 0..<count {
+                    guard let v = value(i) else { continue }
+                    out[n] = v
+                    streams.append(i, entry: n)
+                    n += 1
+                }
             }
             initialized = n
         }
