@@ -32,28 +32,27 @@ struct ImageRunner {
         }
         let workers = max(1, min(threads, files.count))
         let state = RunnerState()
-        let savedThreads = BLAS.threadCount
-        // Several workers: each GEMM single-threaded so the workers own the cores.
-        BLAS.threadCount = workers > 1 ? 1 : max(1, threads)
-        defer { BLAS.threadCount = savedThreads }
         let factory = self.factory, preprocessing = self.preprocessing
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            do {
-                let engine = try factory.makeEngine()
-                var input = [Float](repeating: 0, count: engine.inputShape.elementCount)
-                var output = [Float](repeating: 0, count: engine.outputShape.elementCount)
-                while let index = state.next(limit: files.count) {
-                    try input.withUnsafeMutableBufferPointer { buffer in
-                        try preprocessing.preprocess(jpegAt: files[index], into: buffer)
+        // Several workers: each GEMM single-threaded so the workers own the cores.
+        BLAS.withThreadCount(workers > 1 ? 1 : max(1, threads)) {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                do {
+                    let engine = try factory.makeEngine()
+                    var input = [Float](repeating: 0, count: engine.inputShape.elementCount)
+                    var output = [Float](repeating: 0, count: engine.outputShape.elementCount)
+                    while let index = state.next(limit: files.count) {
+                        try input.withUnsafeMutableBufferPointer { buffer in
+                            try preprocessing.preprocess(jpegAt: files[index], into: buffer)
+                        }
+                        try input.withUnsafeBufferPointer { i in
+                            try output.withUnsafeMutableBufferPointer { o in try engine.run(i, into: o) }
+                        }
+                        output.withUnsafeBufferPointer { consume(index, $0) }
+                        progress?(state.finishOne())
                     }
-                    try input.withUnsafeBufferPointer { i in
-                        try output.withUnsafeMutableBufferPointer { o in try engine.run(i, into: o) }
-                    }
-                    output.withUnsafeBufferPointer { consume(index, $0) }
-                    progress?(state.finishOne())
+                } catch {
+                    state.fail(error)
                 }
-            } catch {
-                state.fail(error)
             }
         }
         if let error = state.error { throw error }

@@ -51,10 +51,31 @@ public enum BLAS {
                                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// Scoped thread-count changes run one at a time (see `withThreadCount`).
+    private static let sectionLock = NSRecursiveLock()
+
+    /// Runs `body` with OpenBLAS using `threads` threads inside each call (nil:
+    /// the count as it is), then restores the count.
+    ///
+    /// The count is one per process, so such sections run one at a time: a
+    /// section (training that splits each batch over threads, every GEMM on one
+    /// thread) sees its own count throughout, and its results never depend on
+    /// what else the process runs meanwhile. Sections may nest on one thread.
+    public static func withThreadCount<R, E: Error>(_ threads: Int?, _ body: () throws(E) -> R) throws(E) -> R {
+        guard let threads else { return try body() }
+        sectionLock.lock()
+        defer { sectionLock.unlock() }
+        let saved = threadCount
+        threadCount = threads
+        defer { threadCount = saved }
+        return try body()
+    }
+
     /// The number of threads OpenBLAS uses inside one call.
     ///
     /// Callers that run several forward passes in parallel set this to 1 so the
-    /// threads do not oversubscribe the cores. Neither reading nor setting it
+    /// threads do not oversubscribe the cores (`withThreadCount` for a scoped
+    /// change). Neither reading nor setting it
     /// opens the library: before it is open, a count set is kept for it, and
     /// the count read is that one, else the one OpenBLAS will start with
     /// (`OPENBLAS_NUM_THREADS`, or the processor count).

@@ -61,38 +61,38 @@ public enum Evaluator {
             try TrainingGraph(parameters: parameters, capacity: batchSize, forTraining: false)
         }
         try Trainer.check(samples, fits: graphs[0])
-        let blasThreads = BLAS.threadCount
-        if workers > 1 { BLAS.threadCount = 1 }
-        defer { BLAS.threadCount = blasThreads }
         let start = ContinuousClock.now
         let batches = (samples.count + batchSize - 1) / batchSize
         let tally = Tally()
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let graph = graphs[w]
-            let size = graph.sampleShape.elementCount, classes = graph.classCount
-            for b in stride(from: w, to: batches, by: workers) {
-                let range = (b * batchSize)..<min((b + 1) * batchSize, samples.count)
-                do throws(DataError) {
-                    for (i, index) in range.enumerated() {
-                        var none: SeededGenerator? = nil
-                        try samples.load(index, random: &none,
-                                         into: UnsafeMutableBufferPointer(rebasing: graph.input[(i * size)..<((i + 1) * size)]))
+        // Several workers: each GEMM single-threaded so the workers own the cores.
+        BLAS.withThreadCount(workers > 1 ? 1 : nil) {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let graph = graphs[w]
+                let size = graph.sampleShape.elementCount, classes = graph.classCount
+                for b in stride(from: w, to: batches, by: workers) {
+                    let range = (b * batchSize)..<min((b + 1) * batchSize, samples.count)
+                    do throws(DataError) {
+                        for (i, index) in range.enumerated() {
+                            var none: SeededGenerator? = nil
+                            try samples.load(index, random: &none,
+                                             into: UnsafeMutableBufferPointer(rebasing: graph.input[(i * size)..<((i + 1) * size)]))
+                        }
+                    } catch {
+                        tally.fail(error)
+                        return
                     }
-                } catch {
-                    tally.fail(error)
-                    return
+                    graph.forward(count: range.count)
+                    var top1 = 0, top5 = 0
+                    for (i, index) in range.enumerated() {
+                        let label = samples.label(at: index)
+                        let row = graph.outputs.baseAddress! + i * classes
+                        let better = (0..<classes).reduce(0) { $0 + (row[$1] > row[label] ? 1 : 0) }
+                        if better == 0 { top1 += 1 }
+                        if better < 5 { top5 += 1 }
+                    }
+                    tally.add(range.count, top1, top5)
+                    if w == 0 { progress?(tally.done) }
                 }
-                graph.forward(count: range.count)
-                var top1 = 0, top5 = 0
-                for (i, index) in range.enumerated() {
-                    let label = samples.label(at: index)
-                    let row = graph.outputs.baseAddress! + i * classes
-                    let better = (0..<classes).reduce(0) { $0 + (row[$1] > row[label] ? 1 : 0) }
-                    if better == 0 { top1 += 1 }
-                    if better < 5 { top5 += 1 }
-                }
-                tally.add(range.count, top1, top5)
-                if w == 0 { progress?(tally.done) }
             }
         }
         if let error = tally.error { throw .data(error) }

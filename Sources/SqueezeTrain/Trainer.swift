@@ -49,10 +49,14 @@ public final class Trainer {
     public func train(on samples: some SampleSet,
                       progress: ((TrainingProgress) -> Void)? = nil) throws(TrainingError) -> [EpochSummary] {
         try Self.check(samples, fits: graphs[0])
-        let blasThreads = BLAS.threadCount
-        if graphs.count > 1 { BLAS.threadCount = 1 }
-        defer { BLAS.threadCount = blasThreads }
+        // Several graphs: each GEMM single-threaded so the graphs own the cores.
+        return try BLAS.withThreadCount(graphs.count > 1 ? 1 : nil) { () throws(TrainingError) in
+            try epochs(on: samples, progress: progress)
+        }
+    }
 
+    private func epochs(on samples: some SampleSet,
+                        progress: ((TrainingProgress) -> Void)?) throws(TrainingError) -> [EpochSummary] {
         var summaries: [EpochSummary] = []
         var lr = options.learningRate
         for epoch in 1...max(options.epochs, 1) where options.epochs > 0 {

@@ -80,13 +80,15 @@ public struct LatencyBenchmark: Sendable {
 
     /// Runs the benchmark; `progress` is called after each timed run with the count done.
     public static func run(_ c: Configuration, progress: ((Int) -> Void)? = nil) throws -> Result {
-        let savedThreads = BLAS.threadCount
-        defer { BLAS.threadCount = savedThreads }
         let engineKind = c.engine ?? ModelFormat(url: c.weights).map(EngineKind.defaultEngine(for:)) ?? .dense
-        // Only the dense engine's threads are OpenBLAS's. Changing OpenBLAS's
-        // thread count starts threads that spin for a while, on the cores the
-        // compressed executor would use.
-        if engineKind == .dense { BLAS.threadCount = c.threads }
+        // Only the dense engine's threads are OpenBLAS's; the compressed engine
+        // never opens OpenBLAS (its idle threads would spin on the cores).
+        return try BLAS.withThreadCount(engineKind == .dense ? c.threads : nil) { () throws -> Result in
+            try measure(c, engineKind: engineKind, progress: progress)
+        }
+    }
+
+    private static func measure(_ c: Configuration, engineKind: EngineKind, progress: ((Int) -> Void)?) throws -> Result {
         let start = DispatchTime.now()
         let loaded = try ModelLoader.load(weights: c.weights, prototxt: c.prototxt)
         let engine: any InferenceEngine
