@@ -137,6 +137,11 @@ extension CompressedProgram {
         /// group, and row positions per block.
         let channelBlocks: Int
         let channelBlockPositions: Int
+        /// Multiply-adds of one work item (a chunk of rows over one band), roughly.
+        var itemCost: Double {
+            Double(weights.weightCount) / Double(max(weights.rows, 1)) * Double(chunkRows) * Double(gridSpan(count))
+                / Double(bands)
+        }
         /// Max pooling that reads only this convolution's output: the grid is
         /// pooled straight into `output` (the pooled blob, bands counted in
         /// its rows), and the unpooled output is never stored.
@@ -314,7 +319,9 @@ private struct Planner {
                 if !groupWrites.isEmpty, !groupWrites.contains(input),
                    !groupReads.contains(where: { overlap($0, output) }),
                    case .convolutions(let previous) = steps[steps.count - 1] {
-                    steps[steps.count - 1] = .convolutions(previous + group)
+                    // Costliest items first: the last items taken are the
+                    // cheap ones, so the threads finish close together.
+                    steps[steps.count - 1] = .convolutions((previous + group).sorted { $0.itemCost > $1.itemCost })
                     names[names.count - 1] += " + " + name
                 } else {
                     steps.append(resolved[0])
