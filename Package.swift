@@ -79,7 +79,7 @@ let package = Package(
         /// JPEG decoding and Caffe-style preprocessing.
         .target(name: "SqueezeImage", dependencies: ["CJPEGDecode", "SqueezeModel"]),
         /// Training data: MNIST CSV digits, labelled JPEG folders with augmentation.
-        .target(name: "SqueezeData", dependencies: ["CZlib", "SqueezeImage"]),
+        .target(name: "SqueezeData", dependencies: ["CZlib", "SqueezeModel", "SqueezeImage"]),
         /// The training engine: backward passes, losses, SGD, data-parallel trainer.
         .target(
             name: "SqueezeTrain",

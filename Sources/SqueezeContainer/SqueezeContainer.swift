@@ -85,9 +85,13 @@ public enum SqueezeContainer {
 
     /// Reads the container at `url`.
     public static func read(contentsOf url: URL) throws(ContainerError) -> Model {
-        let bytes: [UInt8]
+        try decode(bytes(contentsOf: url), source: url.path)
+    }
+
+    /// The bytes of the container file at `url`, not yet decoded.
+    public static func bytes(contentsOf url: URL) throws(ContainerError) -> [UInt8] {
         do {
-            bytes = try FileContents.read(url.path, maximumSize: maximumFileSize)
+            return try FileContents.read(url.path, maximumSize: maximumFileSize)
         } catch {
             switch error {
             case .notFound: throw .io(path: url.path, reason: "no such file")
@@ -96,7 +100,6 @@ public enum SqueezeContainer {
                 throw .io(path: url.path, reason: "\(size) bytes is more than a container may hold (\(limit))")
             }
         }
-        return try decode(bytes, source: url.path)
     }
 
     /// Decodes a container's bytes; `source` names it in errors. Every section's

@@ -1,4 +1,5 @@
 import Foundation
+import SqueezeModel
 
 /// Handwritten digits in the MNIST CSV layout: one line per image, 784 pixel
 /// values (0...255, a 28x28 image row by row) then the label (0...9), comma
@@ -79,17 +80,15 @@ public struct MNISTDigits: SampleSet, Equatable {
     // MARK: Reading
 
     private static func readFile(_ url: URL) throws(DataError) -> [UInt8] {
-        let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .fileNotFound(path: path)
-        }
-        guard !isDirectory.boolValue else { throw .unreadable(path: path, reason: "is a directory") }
         do {
-            return [UInt8](try Data(contentsOf: url))
+            return try FileContents.read(url.path, maximumSize: 1 << 31)
         } catch {
-            let reason = error.localizedDescription.split(whereSeparator: \.isNewline).joined(separator: " ")
-            throw .unreadable(path: path, reason: reason)
+            switch error {
+            case .notFound: throw .fileNotFound(path: url.path)
+            case .unreadable(let reason): throw .unreadable(path: url.path, reason: reason)
+            case .tooLarge(let size, let limit):
+                throw .unreadable(path: url.path, reason: "\(size) bytes is more than a digit file may hold (\(limit))")
+            }
         }
     }
 

@@ -71,11 +71,7 @@ struct Decode: ParsableCommand {
     @OptionGroup var container: ContainerOptionGroup
 
     func run() throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
-            throw ContainerError.io(path: input, reason: FileManager.default.fileExists(atPath: input) ? "cannot read" : "no such file")
-        }
-        let bytes = [UInt8](data)
+        let bytes = try SqueezeContainer.bytes(contentsOf: URL(fileURLWithPath: input))
         let start = ContinuousClock.now
         let model = try SqueezeContainer.decode(bytes, source: input)
         let elapsed = ContinuousClock.now - start
