@@ -90,6 +90,22 @@ struct DecodingTable {
                     var buffered = 0
                     var next = 0
                     var i = 0
+                    // The table entry of the code at the start of the buffer
+                    // (length 0: no code starts with these bits).
+                    func lookup() -> UInt32 {
+                        let entry = table[Int(truncatingIfNeeded: buffer & mask)]
+                        return entry == Self.longMark ? longCode(buffer) ?? 0 : entry
+                    }
+                    // Stores the entry's symbol and drops its bits. Wrapping
+                    // operators: codes are at most 24 bits, so every shift is
+                    // below 64, and no count can overflow.
+                    func take(_ entry: UInt32) {
+                        let length = Int(truncatingIfNeeded: entry & 0xFF)
+                        out[i] = UInt16(truncatingIfNeeded: entry &>> 8)
+                        buffer &>>= UInt64(length)
+                        buffered &-= length
+                        i &+= 1
+                    }
                     // While eight whole bytes remain, refill with one load: the
                     // buffer then holds at least 56 bits, so codes up to that
                     // long decode without refills or bounds checks. Bits above
@@ -98,27 +114,22 @@ struct DecodingTable {
                     if longest <= 56, let base = input.baseAddress {
                         let raw = UnsafeRawPointer(base)
                         while next + 8 <= input.count, i < count {
-                            // Wrapping operators: every shift is below 64 and no count can overflow.
                             buffer |= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: next, as: UInt64.self)) &<< UInt64(buffered)
                             next &+= (63 &- buffered) &>> 3
                             buffered |= 56
                             while buffered >= longest, i < count {
-                                var entry = table[Int(truncatingIfNeeded: buffer & mask)]
-                                if entry == Self.longMark { entry = longCode(buffer) ?? 0 }
-                                let length = Int(truncatingIfNeeded: entry & 0xFF)
-                                if length == 0 {
+                                let entry = lookup()
+                                if entry & 0xFF == 0 {
                                     failure = .corrupt("a bit pattern that starts no code")
                                     initialized = i
                                     return
                                 }
-                                out[i] = UInt16(truncatingIfNeeded: entry &>> 8)
-                                buffer &>>= UInt64(length)
-                                buffered &-= length
-                                i &+= 1
+                                take(entry)
                             }
                         }
                     }
-                    // The last bytes, one at a time; past the end the buffer reads as zeros.
+                    // The last bytes, one at a time; past the end the buffer reads
+                    // as zeros, so every code is checked against the bits there are.
                     var consumed = 8 * next - buffered
                     while i < count {
                         if buffered < longest {
@@ -128,24 +139,19 @@ struct DecodingTable {
                                 buffered += 8
                             }
                         }
-                        var entry = table[Int(buffer & mask)]
-                        if entry == Self.longMark { entry = longCode(buffer) ?? 0 }
-                        let length = Int(entry & 0xFF)
-                        if length == 0 {
+                        let entry = lookup()
+                        if entry & 0xFF == 0 {
                             failure = .corrupt("a bit pattern that starts no code")
                             initialized = i
                             return
                         }
-                        consumed += length
+                        consumed += Int(entry & 0xFF)
                         if consumed > totalBits {
                             failure = .truncated
                             initialized = i
                             return
                         }
-                        out[i] = UInt16(truncatingIfNeeded: entry >> 8)
-                        buffer >>= UInt64(length)
-                        buffered -= length
-                        i += 1
+                        take(entry)
                     }
                     initialized = count
                 }
