@@ -31,19 +31,25 @@ struct CompressedExecutorTests {
         layer(name, "Convolution", [bottom], name, "convolution_param { \(params) }")
     }
 
+    /// A fire module on `bottom`: a 1x1 squeeze, 1x1 and 3x3 expands (the
+    /// 3x3's ReLU with `slope`), concatenated into "cat".
+    static func fire(_ bottom: String, squeeze: Int, expand: Int, slope: String = "") -> String {
+        conv("squeeze", bottom, "num_output: \(squeeze) kernel_size: 1")
+            + layer("r1", "ReLU", ["squeeze"], "squeeze")
+            + conv("e1", "squeeze", "num_output: \(expand) kernel_size: 1")
+            + layer("r2", "ReLU", ["e1"], "e1")
+            + conv("e3", "squeeze", "num_output: \(expand) kernel_size: 3 pad: 1")
+            + layer("r3", "ReLU", ["e3"], "e3", slope)
+            + layer("cat", "Concat", ["e1", "e3"], "cat")
+    }
+
     static let cases: [Case] = [
         Case(name: "7x7 stride 2 (conv1 of SqueezeNet), max pool ceil", input: [3, 37, 37], layers:
             conv("conv1", "data", "num_output: 8 kernel_size: 7 stride: 2")
             + layer("relu1", "ReLU", ["conv1"], "conv1")
             + layer("pool1", "Pooling", ["conv1"], "pool1", "pooling_param { pool: MAX kernel_size: 3 stride: 2 }")),
         Case(name: "fire module, concat in place, 1x1 pad 1, global average", input: [6, 21, 19], layers:
-            conv("squeeze", "data", "num_output: 4 kernel_size: 1")
-            + layer("r1", "ReLU", ["squeeze"], "squeeze")
-            + conv("e1", "squeeze", "num_output: 8 kernel_size: 1")
-            + layer("r2", "ReLU", ["e1"], "e1")
-            + conv("e3", "squeeze", "num_output: 8 kernel_size: 3 pad: 1")
-            + layer("r3", "ReLU", ["e3"], "e3")
-            + layer("cat", "Concat", ["e1", "e3"], "cat")
+            fire("data", squeeze: 4, expand: 8)
             + layer("drop", "Dropout", ["cat"], "cat", "dropout_param { dropout_ratio: 0.5 }")
             + conv("final", "cat", "num_output: 12 kernel_size: 1 pad: 1")
             + layer("r4", "ReLU", ["final"], "final")
@@ -68,13 +74,7 @@ struct CompressedExecutorTests {
             + conv("c", "cat", "num_output: 4 kernel_size: 3 pad: 1")
             + layer("gmp", "Pooling", ["c"], "gmp", "pooling_param { pool: MAX global_pooling: true }")),
         Case(name: "fire module pooled in bands by a ceil-mode max pool (folded into both expands)", input: [6, 62, 62], layers:
-            conv("squeeze", "data", "num_output: 8 kernel_size: 1")
-            + layer("r1", "ReLU", ["squeeze"], "squeeze")
-            + conv("e1", "squeeze", "num_output: 16 kernel_size: 1")
-            + layer("r2", "ReLU", ["e1"], "e1")
-            + conv("e3", "squeeze", "num_output: 16 kernel_size: 3 pad: 1")
-            + layer("r3", "ReLU", ["e3"], "e3", "relu_param { negative_slope: 0.1 }")
-            + layer("cat", "Concat", ["e1", "e3"], "cat")
+            fire("data", squeeze: 8, expand: 16, slope: "relu_param { negative_slope: 0.1 }")
             + layer("pool", "Pooling", ["cat"], "pool", "pooling_param { pool: MAX kernel_size: 3 stride: 2 }")
             + conv("after", "pool", "num_output: 4 kernel_size: 3 pad: 1")),
         Case(name: "a max pool's input read by another layer too (not folded)", input: [3, 20, 20], layers:
