@@ -88,6 +88,11 @@ struct CompressedExecutorTests {
             conv("wide", "data", "num_output: 48 kernel_size: 1")
             + layer("rw", "ReLU", ["wide"], "wide")
             + conv("strided", "wide", "num_output: 8 kernel_size: 3 stride: 2 pad: 1")),
+        Case(name: "planes big enough to split into bands of rows, a fire module's expands sharing one job", input: [5, 41, 36],
+             layers: fire("data", squeeze: 8, expand: 12)
+                + conv("next", "cat", "num_output: 6 kernel_size: 1")
+                + layer("pool", "Pooling", ["next"], "pool", "pooling_param { pool: MAX kernel_size: 3 stride: 2 }")
+                + conv("last", "pool", "num_output: 4 kernel_size: 3 pad: 1")),
     ]
 
     static func network(_ c: Case, batch: Int) throws -> Network {
@@ -133,7 +138,8 @@ struct CompressedExecutorTests {
             var random = SplitMix64(seed: 9)
             let input = (0..<dense.inputShape.elementCount).map { _ in random.symmetric() * 4 }
             let expected = try dense.run(input)
-            for threads in [1, 2] {
+            // Three threads: items and bands that do not split evenly in two.
+            for threads in [1, 2, 3] {
                 let executor = try network.program(batchSize: batch, threads: threads).makeExecutor()
                 #expect(executor.outputShape == dense.outputShape)
                 // Twice: the second run starts from the first run's arena.

@@ -126,12 +126,12 @@ extension CompressedProgram {
         let quad: Bool
         /// Rows decoded together and run over each spatial block in turn, so a
         /// block of input is read from cache by all of them.
-        let chunkRows: Int
+        private(set) var chunkRows = 1
         /// Grid values per spatial block.
         let blockLength: Int
         /// Bands of output rows run as separate items, so layers with few
         /// chunks still keep every thread busy.
-        let bands: Int
+        private(set) var bands = 1
         /// A row's entries run one block of input channels at a time over each
         /// spatial block, so the input runs they read stay in L1: blocks per
         /// group, and row positions per block.
@@ -146,6 +146,29 @@ extension CompressedProgram {
         /// pooled straight into `output` (the pooled blob, bands counted in
         /// its rows), and the unpooled output is never stored.
         let pool: PoolingGeometry?
+
+        init(name: String, weights: CompactWeights, table: [Int32], source: Int, sourceImageStride: Int,
+             sourceGroupStride: Int, gridWidth: Int, count: Int, output: View, rowsPerGroup: Int, reluSlope: Float?,
+             quad: Bool, blockLength: Int, channelBlocks: Int, channelBlockPositions: Int, pool: PoolingGeometry?,
+             items: (desired: Int, threads: Int, batchSize: Int)) {
+            self.name = name
+            self.weights = weights
+            self.table = table
+            self.source = source
+            self.sourceImageStride = sourceImageStride
+            self.sourceGroupStride = sourceGroupStride
+            self.gridWidth = gridWidth
+            self.count = count
+            self.output = output
+            self.rowsPerGroup = rowsPerGroup
+            self.reluSlope = reluSlope
+            self.quad = quad
+            self.blockLength = blockLength
+            self.channelBlocks = channelBlocks
+            self.channelBlockPositions = channelBlockPositions
+            self.pool = pool
+            splitItems(desired: items.desired, threads: items.threads, batchSize: items.batchSize)
+        }
     }
 
     /// A fully connected layer over a blob in any layout.
@@ -308,10 +331,6 @@ private struct Planner {
         var groupReads: [Int] = [], groupWrites: [Int] = []
         for (p, name) in zip(pending, pendingNames) {
             let resolved = try resolve(p)
-            for step in resolved {
-                if case .convolutions(let group) = step { group.forEach(account) }
-                if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
-            }
             // A convolution joins the group before it when it neither reads
             // what the group writes nor writes over what the group reads.
             if case .convolution(_, _, _, let i, let o, nil, _, _) = p, case .convolutions(let group) = resolved[0] {
@@ -319,9 +338,13 @@ private struct Planner {
                 if !groupWrites.isEmpty, !groupWrites.contains(input),
                    !groupReads.contains(where: { overlap($0, output) }),
                    case .convolutions(let previous) = steps[steps.count - 1] {
-                    // Costliest items first: the last items taken are the
-                    // cheap ones, so the threads finish close together.
-                    steps[steps.count - 1] = .convolutions((previous + group).sorted { $0.itemCost > $1.itemCost })
+                    // The job's items are shared between its convolutions;
+                    // costliest first: the last items taken are the cheap
+                    // ones, so the threads finish close together.
+                    var joined = previous + group
+                    let share = (itemsPerJob * threads + joined.count - 1) / joined.count
+                    for k in joined.indices { joined[k].splitItems(desired: share, threads: threads, batchSize: batchSize) }
+                    steps[steps.count - 1] = .convolutions(joined.sorted { $0.itemCost > $1.itemCost })
                     names[names.count - 1] += " + " + name
                 } else {
                     steps.append(resolved[0])
@@ -339,6 +362,11 @@ private struct Planner {
                 if case .splitPhases = step { names.append(name + " (phases)") } else { names.append(name) }
                 steps.append(step)
             }
+        }
+        // After grouping, which splits a group's convolutions anew.
+        for step in steps {
+            if case .convolutions(let group) = step { group.forEach(account) }
+            if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
         }
         return Plan(steps: steps, names: names, input: view(inputBlob), output: view(outputBlob), arenaSize: arenaSize,
                     gridSize: gridSize, maxFanIn: maxFanIn, entryCapacity: entryCapacity,
@@ -668,12 +696,6 @@ private struct Planner {
         let rowsPerGroup = p.outputChannels / p.groups
         let quad = weights.density >= quadDensity && rowsPerGroup % 4 == 0
         let count = (rows - 1) * gridWidth + columns
-        let unit = quad ? 4 : 1
-        // A chunk's decoded entries (~64 KB) and grids (~256 KB) stay in L2.
-        let entriesPerRow = max(Double(weights.weightCount) / Double(max(weights.rows, 1)), 1)
-        var chunk = min(64, Int(8192 / entriesPerRow), 65536 / gridSpan(count), rowsPerGroup)
-        chunk = max(unit, chunk / unit * unit)
-        while rowsPerGroup % chunk != 0 { chunk -= unit }
         // A block's input runs, for one block of input channels (every plane
         // those channels have, plus the taps' reach), fit in ~24 KB of L1;
         // channel blocks hold enough entries (~32) that adding each block's
@@ -700,18 +722,44 @@ private struct Planner {
             block = max(tile, (16384 / (channelsPerGroup * planesPerChannel) - reach) / tile * tile)
         }
         let channelBlocks = (channelsPerGroup + blockChannels - 1) / blockChannels
-        // About three items per thread: enough that whichever thread ends
-        // last waits little, few enough that smaller chunks (less input reuse,
-        // more decoding) do not cost more than balance gains (six per thread
-        // measured 3-7 % slower at two threads). Bands (whole output rows, each at least ~256 grid
-        // values: thinner ones waste their rounding to whole tiles) come
-        // first; then smaller chunks (each decoded by every thread that runs
-        // one of its bands).
-        var bands = 1
+        return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
+                     sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
+                     output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, quad: quad,
+                     blockLength: block, channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw,
+                     pool: pool, items: (itemsPerJob * threads, threads: threads, batchSize: batchSize))
+    }
+}
+
+/// Work items a job aims at, per thread, shared by the convolutions of a
+/// group: enough that whichever thread ends last waits little, few enough
+/// that smaller chunks and thinner bands (less input reuse, more decoding, a
+/// chunk decoded by each thread that runs one of its bands) do not cost more
+/// than balance gains. At two threads, in alternating runs: six per thread
+/// 3-7 % slower than three; three per convolution (a fire module's two
+/// expands then made twelve items) 1-2 % slower than three per group; two
+/// and one per group within 2 % of three, two a little ahead.
+let itemsPerJob = 2
+
+extension CompressedProgram.Convolution {
+    /// Splits the rows into chunks and the output rows into bands for about
+    /// `desired` items over `threads` threads (with one thread: chunks as
+    /// large as the cache allows, one band).
+    ///
+    /// A chunk first gets as many rows as keep its decoded entries (~64 KB)
+    /// and grids (~256 KB) in L2. Bands (whole output rows, each at least ~256
+    /// grid values: thinner ones waste their rounding to whole tiles) come
+    /// next; then smaller chunks (each decoded by every thread that runs one
+    /// of its bands). Pooled, bands are of pooled rows, each reading a few
+    /// more grid rows.
+    mutating func splitItems(desired: Int, threads: Int, batchSize: Int) {
+        let unit = quad ? 4 : 1
+        let entriesPerRow = max(Double(weights.weightCount) / Double(max(weights.rows, 1)), 1)
+        var chunk = min(64, Int(8192 / entriesPerRow), 65536 / gridSpan(count), rowsPerGroup)
+        chunk = max(unit, chunk / unit * unit)
+        while rowsPerGroup % chunk != 0 { chunk -= unit }
+        bands = 1
         if threads > 1 {
-            // Pooled: bands of pooled rows, each reading a few more grid rows.
-            let bandRows = pool?.outputHeight ?? rows
-            let desired = 3 * threads, maxBands = max(1, min(bandRows, count / 256))
+            let maxBands = max(1, min(output.layout.height, count / 256))
             while true {
                 let items = batchSize * weights.rows / chunk
                 bands = min(maxBands, max(1, (desired + items - 1) / items))
@@ -722,10 +770,6 @@ private struct Planner {
                 chunk = smaller
             }
         }
-        return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
-                     sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
-                     output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, quad: quad,
-                     chunkRows: chunk, blockLength: block, bands: bands,
-                     channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw, pool: pool)
+        chunkRows = chunk
     }
 }
