@@ -125,13 +125,13 @@ extension CompressedProgram {
         /// Four rows share each input load (nearly dense layers).
         let quad: Bool
         /// Rows decoded together and run over each spatial block in turn, so a
-        /// block of input is read from cache by all of them.
-        private(set) var chunkRows = 1
+        /// block of input is read from cache by all of them (set by `splitItems`).
+        var chunkRows = 1
         /// Grid values per spatial block.
         let blockLength: Int
         /// Bands of output rows run as separate items, so layers with few
-        /// chunks still keep every thread busy.
-        private(set) var bands = 1
+        /// chunks still keep every thread busy (set by `splitItems`).
+        var bands = 1
         /// A row's entries run one block of input channels at a time over each
         /// spatial block, so the input runs they read stay in L1: blocks per
         /// group, and row positions per block.
@@ -146,29 +146,6 @@ extension CompressedProgram {
         /// pooled straight into `output` (the pooled blob, bands counted in
         /// its rows), and the unpooled output is never stored.
         let pool: PoolingGeometry?
-
-        init(name: String, weights: CompactWeights, table: [Int32], source: Int, sourceImageStride: Int,
-             sourceGroupStride: Int, gridWidth: Int, count: Int, output: View, rowsPerGroup: Int, reluSlope: Float?,
-             quad: Bool, blockLength: Int, channelBlocks: Int, channelBlockPositions: Int, pool: PoolingGeometry?,
-             items: (desired: Int, threads: Int, batchSize: Int)) {
-            self.name = name
-            self.weights = weights
-            self.table = table
-            self.source = source
-            self.sourceImageStride = sourceImageStride
-            self.sourceGroupStride = sourceGroupStride
-            self.gridWidth = gridWidth
-            self.count = count
-            self.output = output
-            self.rowsPerGroup = rowsPerGroup
-            self.reluSlope = reluSlope
-            self.quad = quad
-            self.blockLength = blockLength
-            self.channelBlocks = channelBlocks
-            self.channelBlockPositions = channelBlockPositions
-            self.pool = pool
-            splitItems(desired: items.desired, threads: items.threads, batchSize: items.batchSize)
-        }
     }
 
     /// A fully connected layer over a blob in any layout.
@@ -338,13 +315,7 @@ private struct Planner {
                 if !groupWrites.isEmpty, !groupWrites.contains(input),
                    !groupReads.contains(where: { overlap($0, output) }),
                    case .convolutions(let previous) = steps[steps.count - 1] {
-                    // The job's items are shared between its convolutions;
-                    // costliest first: the last items taken are the cheap
-                    // ones, so the threads finish close together.
-                    var joined = previous + group
-                    let share = (itemsPerJob * threads + joined.count - 1) / joined.count
-                    for k in joined.indices { joined[k].splitItems(desired: share, threads: threads, batchSize: batchSize) }
-                    steps[steps.count - 1] = .convolutions(joined.sorted { $0.itemCost > $1.itemCost })
+                    steps[steps.count - 1] = .convolutions(previous + group)
                     names[names.count - 1] += " + " + name
                 } else {
                     steps.append(resolved[0])
@@ -363,9 +334,17 @@ private struct Planner {
                 steps.append(step)
             }
         }
-        // After grouping, which splits a group's convolutions anew.
-        for step in steps {
-            if case .convolutions(let group) = step { group.forEach(account) }
+        for (i, step) in steps.enumerated() {
+            if case .convolutions(var group) = step {
+                // A job's items are shared between its convolutions; costliest
+                // first: the last items taken are the cheap ones, so the
+                // threads finish close together.
+                let share = (itemsPerJob * threads + group.count - 1) / group.count
+                for k in group.indices { group[k].splitItems(desired: share, threads: threads, batchSize: batchSize) }
+                group.sort { $0.itemCost > $1.itemCost }
+                group.forEach(account)
+                steps[i] = .convolutions(group)
+            }
             if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
         }
         return Plan(steps: steps, names: names, input: view(inputBlob), output: view(outputBlob), arenaSize: arenaSize,
@@ -726,7 +705,7 @@ private struct Planner {
                      sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
                      output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, quad: quad,
                      blockLength: block, channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw,
-                     pool: pool, items: (itemsPerJob * threads, threads: threads, batchSize: batchSize))
+                     pool: pool)
     }
 }
 
