@@ -56,9 +56,10 @@ func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMu
     let b = SIMD8<Float>(repeating: bias), zero = SIMD8<Float>(repeating: 0), s = SIMD8<Float>(repeating: slope)
     for y in rows {
         let line = output + (layout.padHeight + y) * stride
-        if layout.padWidth > 0 {
-            line.update(repeating: 0, count: layout.padWidth)
-            (line + layout.padWidth + layout.width).update(repeating: 0, count: layout.padWidth)
+        // Borders are a float or two wide: a loop, not two memset calls per row.
+        for x in 0..<layout.padWidth {
+            line[x] = 0
+            line[layout.padWidth + layout.width + x] = 0
         }
         let dst = line + layout.padWidth, src = row(y)
         var x = 0

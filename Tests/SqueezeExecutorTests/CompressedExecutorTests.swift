@@ -20,6 +20,8 @@ struct CompressedExecutorTests {
     /// How a case's weights are stored.
     enum Form: String, CaseIterable, Sendable {
         case dense, pruned, shared, prunedShared, nearlyDense
+        /// Weight-shared and pruned, with every third output channel pruned away entirely.
+        case emptyRows
     }
 
     static func layer(_ name: String, _ type: String, _ bottoms: [String], _ top: String, _ params: String = "") -> String {
@@ -109,7 +111,10 @@ struct CompressedExecutorTests {
             let bias = (0..<s.biasCount).map { _ in random.symmetric() * 0.2 }
             let count = shape.elementCount
             let density: Float = form == .nearlyDense ? 0.9 : 0.3
-            let keep = (0..<count).map { _ in form == .dense || form == .shared || random.uniform() < density }
+            let fanIn = count / shape.dimensions[0]
+            let keep = (0..<count).map { i in
+                form == .dense || form == .shared || (random.uniform() < density && !(form == .emptyRows && (i / fanIn) % 3 == 0))
+            }
             let positions = (0..<count).filter { keep[$0] }.map(UInt32.init)
             let storage: WeightTensor.Storage
             switch form {
@@ -117,7 +122,7 @@ struct CompressedExecutorTests {
                 storage = .dense((0..<count).map { _ in random.symmetric() * 0.5 })
             case .pruned:
                 storage = .sparse(positions: positions, values: positions.map { _ in random.symmetric() * 0.5 })
-            case .shared, .prunedShared, .nearlyDense:
+            case .shared, .prunedShared, .nearlyDense, .emptyRows:
                 // A codebook with a zero entry, so some stored weights are zero.
                 let codebook = (0..<16).map { $0 == 3 ? 0 : random.symmetric() * 0.5 }
                 let stored = form == .shared ? count : positions.count

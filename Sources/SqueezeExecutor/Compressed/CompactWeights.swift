@@ -214,60 +214,77 @@ struct CompactWeights: Sendable {
     /// weight's input offset (`table[position]`) and value; returns how many.
     /// `splits[0...blocks]` receive where the entries of each block of
     /// `blockPositions` row positions start (then the end).
+    // Not inlined: inside the convolution item's closure the loop spilled its
+    // pointers and ran ~13 cycles per weight; on its own it keeps them in registers.
+    @inline(never)
     func decodeEntries(_ r: Int, table: UnsafePointer<Int32>, offsets: UnsafeMutablePointer<Int32>,
                        weights: UnsafeMutablePointer<Float>, at: Int,
                        blockPositions: Int, blocks: Int, splits: UnsafeMutablePointer<Int>) -> Int {
         let start = Int(rowGaps[r]), end = Int(rowGaps[r + 1])
         let first = Int(rowCodes[r])
         let o = offsets + at, w = weights + at
+        // A row without weights (its gap and code streams may be empty: no base address).
+        guard Int(rowCodes[r + 1]) > first else {
+            for b in 0...blocks { splits[b] = at }
+            return 0
+        }
         return gaps.withUnsafeBufferPointer { g in
+            let g = g.baseAddress! + start, count = end - start
             switch values {
             case .codes8(let book, let codes):
                 return book.withUnsafeBufferPointer { b in
                     codes.withUnsafeBufferPointer { c in
-                        entries(g, start, end, table, o, at, blockPositions, blocks, splits) { w[$0] = b[Int(c[first + $0])] }
+                        let b = b.baseAddress!, c = c.baseAddress! + first
+                        return entries(g, count, table, o, at, blockPositions, blocks, splits) { w[$0] = b[Int(c[$0])] }
                     }
                 }
             case .codes16(let book, let codes):
                 return book.withUnsafeBufferPointer { b in
                     codes.withUnsafeBufferPointer { c in
-                        entries(g, start, end, table, o, at, blockPositions, blocks, splits) { w[$0] = b[Int(c[first + $0])] }
+                        let b = b.baseAddress!, c = c.baseAddress! + first
+                        return entries(g, count, table, o, at, blockPositions, blocks, splits) { w[$0] = b[Int(c[$0])] }
                     }
                 }
             case .direct(let v):
                 return v.withUnsafeBufferPointer { d in
-                    entries(g, start, end, table, o, at, blockPositions, blocks, splits) { w[$0] = d[first + $0] }
+                    let d = d.baseAddress! + first
+                    return entries(g, count, table, o, at, blockPositions, blocks, splits) { w[$0] = d[$0] }
                 }
             }
         }
     }
 
+    /// The decoding loop. Wrapping arithmetic: positions stay below `fanIn`
+    /// (the weight tensor's positions were validated on load) and counts below
+    /// the row's gap bytes.
     @inline(__always)
-    private func entries(_ gaps: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ table: UnsafePointer<Int32>,
+    private func entries(_ gaps: UnsafePointer<UInt8>, _ count: Int, _ table: UnsafePointer<Int32>,
                          _ offsets: UnsafeMutablePointer<Int32>, _ at: Int, _ blockPositions: Int, _ blocks: Int,
                          _ splits: UnsafeMutablePointer<Int>, value: (Int) -> Void) -> Int {
         var column = 0, n = 0, block = 1, boundary = blocks > 1 ? blockPositions : Int.max
         splits[0] = at
-        for i in start..<end {
+        var i = 0
+        while i < count {
             let g = Int(gaps[i])
-            column += g
+            i &+= 1
+            column &+= g
             if g == Int(Self.skip) { continue }
             // Positions stay below fanIn <= blocks * blockPositions: `block` stays below `blocks`.
             while column >= boundary {
-                splits[block] = at + n
-                block += 1
-                boundary += blockPositions
+                splits[block] = at &+ n
+                block &+= 1
+                boundary &+= blockPositions
             }
             offsets[n] = table[column]
             value(n)
-            n += 1
-            column += 1
+            n &+= 1
+            column &+= 1
         }
         while block < blocks {
-            splits[block] = at + n
-            block += 1
+            splits[block] = at &+ n
+            block &+= 1
         }
-        splits[blocks] = at + n
+        splits[blocks] = at &+ n
         return n
     }
 
