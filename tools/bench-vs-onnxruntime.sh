@@ -6,9 +6,10 @@
 #
 #   tools/bench-vs-onnxruntime.sh [ITERATIONS] [ROUNDS]
 #
-# Each round times both engines at 2 threads, then both at 1 thread, one after
-# the other, so machine noise hits both alike; the figures are the median of
-# the rounds' medians.
+# Each round times both engines at 2 threads, then both at 1 thread, one right
+# after the other (who goes first alternates by round), so machine noise hits
+# both alike; the figures are the median of the rounds' medians, and each
+# round's own ratio is shown as a range.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 iterations="${1:-200}"
@@ -32,13 +33,21 @@ sqz=.build/squeezenet.sqz
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
+ours() {
+    "$tool" bench "$sqz" --threads "$1" --iterations "$iterations" --json \
+        | sed "s/^{/{\"who\":\"ours\",\"round\":$2,/" >> "$results"
+}
+theirs() {
+    "$venv/bin/python" tools/ort_bench.py "$onnx" "$1" "$iterations" 20 \
+        | sed "s/^{/{\"who\":\"ort\",\"round\":$2,/" >> "$results"
+}
 for round in $(seq "$rounds"); do
     for threads in 2 1; do
         echo "== round $round, $threads thread(s)" >&2
-        "$tool" bench "$sqz" --threads "$threads" --iterations "$iterations" --json \
-            | sed "s/^{/{\"who\":\"ours\",/" >> "$results"
-        "$venv/bin/python" tools/ort_bench.py "$onnx" "$threads" "$iterations" 20 \
-            | sed "s/^{/{\"who\":\"ort\",/" >> "$results"
+        # Who goes first alternates, so a machine speeding up or slowing down
+        # during a round favours neither.
+        if ((round % 2)); then ours "$threads" "$round"; theirs "$threads" "$round"
+        else theirs "$threads" "$round"; ours "$threads" "$round"; fi
     done
 done
 
@@ -49,10 +58,15 @@ def med(who, threads, key):
     return statistics.median(r[key] for r in rows if r["who"] == who and r["threads"] == threads)
 ort_name = next(r["engine"] for r in rows if r["who"] == "ort")
 print(f"SqueezeNet (Deep Compression), batch 1, median of {len(rows) // 4} rounds' medians")
-print(f"{'threads':>7}  {'squeeze-compress':>16}  {ort_name:>20}  {'ratio':>6}")
+print(f"{'threads':>7}  {'squeeze-compress':>16}  {ort_name:>20}  {'ratio':>6}   (each round's ratio)")
+def per_round(threads):
+    by = {(r["who"], r["round"]): r["median_ms"] for r in rows if r["threads"] == threads}
+    return sorted(by[("ours", k)] / by[("ort", k)] for (who, k) in by if who == "ours")
 for threads in (2, 1):
     ours, theirs = med("ours", threads, "median_ms"), med("ort", threads, "median_ms")
-    print(f"{threads:>7}  {ours:>13.3f} ms  {theirs:>17.3f} ms  {ours / theirs:>6.3f}")
+    spread = per_round(threads)
+    print(f"{threads:>7}  {ours:>13.3f} ms  {theirs:>17.3f} ms  {ours / theirs:>6.3f}"
+          f"   (rounds {spread[0]:.3f}-{spread[-1]:.3f})")
 ours = [r for r in rows if r["who"] == "ours"]
 print(f"load (open to ready): {statistics.median(r['load_ms'] for r in ours):.2f} ms; "
       f"weights resident: {ours[0]['weight_bytes_resident']} bytes")

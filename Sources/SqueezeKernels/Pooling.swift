@@ -138,6 +138,18 @@ private func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.re
 @inline(__always)
 private func maxOfRows(_ rows: UnsafePointer<Float>, count: Int, rowStride: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
     var x = 0
+    if count == 3 {
+        // The common window height, unrolled: a loop over three rows cost as
+        // much as the maxima.
+        let r0 = UnsafeRawPointer(rows), r1 = UnsafeRawPointer(rows + rowStride), r2 = UnsafeRawPointer(rows + 2 * rowStride)
+        while x + 8 <= width {
+            let m = larger(larger(r0.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self),
+                                  r1.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self)),
+                           r2.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self))
+            UnsafeMutableRawPointer(out + x).storeBytes(of: m, as: SIMD8<Float>.self)
+            x += 8
+        }
+    }
     while x + 8 <= width {
         var m = SIMD8<Float>(repeating: -.infinity)
         for r in 0..<count { m = larger(m, UnsafeRawPointer(rows + r * rowStride + x).loadUnaligned(as: SIMD8<Float>.self)) }
