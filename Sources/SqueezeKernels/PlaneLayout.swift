@@ -119,28 +119,44 @@ public func storeGridPlane(_ grid: UnsafePointer<Float>, gridWidth: Int, rows: R
 ///
 /// - Parameters:
 ///   - pad: the convolution's padding (top/left); the source's own border is ignored.
+///   - phases: which phases to write (`a * strideWidth + b`), all when nil.
 public func splitPhases(_ planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout,
                         strideHeight: Int, strideWidth: Int, padHeight: Int, padWidth: Int,
-                        phaseHeight: Int, phaseWidth: Int, output: UnsafeMutablePointer<Float>) {
+                        phaseHeight: Int, phaseWidth: Int, phases: Range<Int>? = nil,
+                        output: UnsafeMutablePointer<Float>) {
     let phaseSize = phaseHeight * phaseWidth
     for p in 0..<planes {
         let src = input + p * inputLayout.planeStride + inputLayout.origin
         let planeOut = output + p * strideHeight * strideWidth * phaseSize
-        for a in 0..<strideHeight {
-            for b in 0..<strideWidth {
-                let phase = planeOut + (a * strideWidth + b) * phaseSize
-                for u in 0..<phaseHeight {
-                    let y = u * strideHeight + a - padHeight
-                    let line = phase + u * phaseWidth
-                    guard y >= 0, y < inputLayout.height else {
-                        line.update(repeating: 0, count: phaseWidth)
-                        continue
+        for index in phases ?? 0..<(strideHeight * strideWidth) {
+            let a = index / strideWidth, b = index % strideWidth
+            let phase = planeOut + index * phaseSize
+            for u in 0..<phaseHeight {
+                let y = u * strideHeight + a - padHeight
+                let line = phase + u * phaseWidth
+                guard y >= 0, y < inputLayout.height else {
+                    line.update(repeating: 0, count: phaseWidth)
+                    continue
+                }
+                let row = src + y * inputLayout.rowStride
+                var v = 0
+                if strideWidth == 2 {
+                    // Eight columns at a time where sixteen whole input columns
+                    // lie inside the row (a scalar loop was most of the step).
+                    while v < phaseWidth, 2 * v + b - padWidth < 0 {
+                        line[v] = 0
+                        v += 1
                     }
-                    let row = src + y * inputLayout.rowStride
-                    for v in 0..<phaseWidth {
-                        let x = v * strideWidth + b - padWidth
-                        line[v] = x >= 0 && x < inputLayout.width ? row[x] : 0
+                    while v + 8 <= phaseWidth, 2 * v + b - padWidth + 16 <= inputLayout.width {
+                        let pair = UnsafeRawPointer(row + 2 * v + b - padWidth).loadUnaligned(as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(line + v).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
+                        v += 8
                     }
+                }
+                while v < phaseWidth {
+                    let x = v * strideWidth + b - padWidth
+                    line[v] = x >= 0 && x < inputLayout.width ? row[x] : 0
+                    v += 1
                 }
             }
         }

@@ -107,12 +107,15 @@ public final class CompressedExecutor: InferenceEngine {
         case .innerProduct(let f):
             innerProduct(f)
         case .splitPhases(let s):
-            let planeFloats = s.strideHeight * s.strideWidth * s.phaseHeight * s.phaseWidth
-            forChunks(of: s.input.channels, batch: batch, chunk: 1) { n, c, count in
-                splitPhases(count, input: a + s.input.plane(n, c), inputLayout: s.input.layout,
+            let phases = s.strideHeight * s.strideWidth
+            let planeFloats = phases * s.phaseHeight * s.phaseWidth
+            // An item per phase plane: per channel, conv1's three made three items for two threads.
+            forChunks(of: s.input.channels * phases, batch: batch, chunk: 1) { n, k, _ in
+                let c = k / phases, phase = k % phases
+                splitPhases(1, input: a + s.input.plane(n, c), inputLayout: s.input.layout,
                             strideHeight: s.strideHeight, strideWidth: s.strideWidth,
                             padHeight: s.padHeight, padWidth: s.padWidth,
-                            phaseHeight: s.phaseHeight, phaseWidth: s.phaseWidth,
+                            phaseHeight: s.phaseHeight, phaseWidth: s.phaseWidth, phases: phase..<(phase + 1),
                             output: a + s.output + n * s.outputImageStride + c * planeFloats)
             }
         case .maxPool(let g, let x, let y):
