@@ -9,6 +9,14 @@ let kernelSettings: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"]),
 ]
 
+/// The same sparse kernels with sixteen-float vectors, for processors with
+/// AVX-512 (F, CD, BW, DQ, VL: the skylake-avx512 set); the executor calls
+/// them only where `CCPUFeatures` finds that set.
+let avx512KernelSettings: [SwiftSetting] = [
+    .define("SQUEEZE_AVX512"),
+    .unsafeFlags(["-target-cpu", "skylake-avx512"]),
+]
+
 let package = Package(
     name: "SqueezeCompress",
     products: [
@@ -43,6 +51,8 @@ let package = Package(
         .target(name: "CJPEGDecode", dependencies: ["CLibJPEG"]),
         /// CRC-32C with the SSE 4.2 instruction (the checksum of every container section).
         .target(name: "CCRC32C"),
+        /// Which vector instructions the processor and the OS allow (cpuid, xgetbv).
+        .target(name: "CCPUFeatures"),
         /// OpenBLAS opened at run time (dlopen) on first use, so processes that
         /// never multiply dense matrices never start its thread pool.
         /// Needs libopenblas0 (Debian; libopenblas-dev brings it) when used.
@@ -74,8 +84,14 @@ let package = Package(
             dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: kernelSettings
         ),
+        /// The sparse convolution kernels again, built for AVX-512 (the file
+        /// here links to SqueezeKernels' copy).
+        .target(name: "SqueezeKernelsAVX512", swiftSettings: avx512KernelSettings),
         /// Forward passes over a model.
-        .target(name: "SqueezeExecutor", dependencies: ["SqueezeModel", "SqueezeKernels"]),
+        .target(
+            name: "SqueezeExecutor",
+            dependencies: ["SqueezeModel", "SqueezeKernels", "SqueezeKernelsAVX512", "CCPUFeatures"]
+        ),
         /// JPEG decoding and Caffe-style preprocessing.
         .target(name: "SqueezeImage", dependencies: ["CJPEGDecode", "SqueezeModel"]),
         /// Training data: MNIST CSV digits, labelled JPEG folders with augmentation.

@@ -18,6 +18,8 @@ public enum ExecutorError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidThreadCount(Int)
     /// The dense engine needs OpenBLAS, and it cannot be opened.
     case blasUnavailable(String)
+    /// The processor cannot run the requested sparse kernel set.
+    case kernelsUnsupported(SparseKernelSet)
 
     /// A one-line explanation.
     public var description: String {
@@ -30,6 +32,8 @@ public enum ExecutorError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidBatchSize(let size): "batch size \(size) is outside 1...4096"
         case .invalidThreadCount(let count): "thread count \(count) is outside 1...256"
         case .blasUnavailable(let reason): reason
+        case .kernelsUnsupported(let set):
+            "this processor cannot run the \(set) kernels (it runs: \(SparseKernelSet.supported.map(\.rawValue).joined(separator: ", ")))"
         }
     }
 }

@@ -6,12 +6,48 @@
 /// a weight whose input channel and kernel tap give `offset`. So each weight
 /// adds `w * input[offset ..< offset + count]` to the grid: contiguous,
 /// vectorised along the spatial dimension, with the weight's index decoded once
-/// per row and its broadcast amortised over a tile of 64 outputs held in registers.
+/// per row and its broadcast amortised over a tile of eight vectors held in registers.
+///
+/// This file is compiled twice: into SqueezeKernels with eight-float vectors
+/// for AVX2, and (through a link) into SqueezeKernelsAVX512 with sixteen-float
+/// vectors, where `SQUEEZE_AVX512` is defined. The executor picks one at run time.
+
+#if SQUEEZE_AVX512
+/// The kernels' vector: sixteen floats, one ZMM register.
+typealias Vector = SIMD16<Float>
+#else
+/// The kernels' vector: eight floats, one YMM register.
+typealias Vector = SIMD8<Float>
 
 /// Rounds `count` up to the kernels' granule of 32 values: the number of grid
 /// values they write, and of values they read from each shifted input run.
-/// (Tiles of at least four vectors keep four independent multiply-add chains.)
-@inline(__always) public func gridSpan(_ count: Int) -> Int { (count + 31) & ~31 }
+/// (A multiple of both builds' vectors, so either fills it exactly.)
+@inline(__always) public func gridSpan(_ count: Int) -> Int { granuleSpan(count) }
+#endif
+
+/// Grid values one tile of `sparseConvolveRow` covers (eight vectors, eight
+/// independent multiply-add chains): spatial blocks a multiple of this run no
+/// narrower tiles but the last.
+public var sparseRowTile: Int { 8 * Vector.scalarCount }
+
+/// `gridSpan` in either build (the executor reads it from SqueezeKernels).
+@inline(__always) func granuleSpan(_ count: Int) -> Int { (count + 31) & ~31 }
+
+@inline(__always)
+private func load(_ p: UnsafeRawPointer, _ k: Int) -> Vector {
+    p.loadUnaligned(fromByteOffset: k * MemoryLayout<Vector>.size, as: Vector.self)
+}
+
+@inline(__always)
+private func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>, _ k: Int) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, toByteOffset: k * MemoryLayout<Vector>.size, as: Vector.self)
+}
+
+/// The starting value of an accumulator: what the grid holds, or zero.
+@inline(__always)
+private func start(_ grid: UnsafeMutablePointer<Float>, _ k: Int, _ accumulate: Bool) -> Vector {
+    accumulate ? load(grid, k) : Vector()
+}
 
 /// One output channel: `grid[j] = sum over e of weights[e] * input[offsets[e] + j]`
 /// for `j` in `0 ..< gridSpan(count)`; with `accumulate`, the sum is added to
@@ -22,72 +58,83 @@
 public func sparseConvolveRow(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
                               input: UnsafePointer<Float>, count: Int, grid: UnsafeMutablePointer<Float>,
                               accumulate: Bool = false) {
-    let span = gridSpan(count)
+    let span = granuleSpan(count), lanes = Vector.scalarCount
     var j = 0
-    while j + 64 <= span {
+    while j + 8 * lanes <= span {
         tile8(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j, accumulate: accumulate)
-        j += 64
+        j += 8 * lanes
     }
-    while j < span {
+    while j + 4 * lanes <= span {
         tile4(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j, accumulate: accumulate)
-        j += 32
+        j += 4 * lanes
+    }
+    // Only sixteen-float vectors get here: the granule's last 32 values.
+    while j < span {
+        tile2(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j, accumulate: accumulate)
+        j += 2 * lanes
     }
 }
 
-/// The starting value of an accumulator: what the grid holds, or zero.
 @inline(__always)
-private func start(_ grid: UnsafeMutablePointer<Float>, _ byteOffset: Int, _ accumulate: Bool) -> SIMD8<Float> {
-    accumulate ? UnsafeRawPointer(grid).loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Float>.self) : SIMD8()
+private func tile2(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
+                   input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    var a0 = start(grid, 0, accumulate), a1 = start(grid, 1, accumulate)
+    for e in 0..<entries {
+        let p = UnsafeRawPointer(input + Int(offsets[e]))
+        let w = Vector(repeating: weights[e])
+        a0 = a0.addingProduct(load(p, 0), w)
+        a1 = a1.addingProduct(load(p, 1), w)
+    }
+    store(a0, grid, 0)
+    store(a1, grid, 1)
 }
 
 @inline(__always)
 private func tile4(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
                    input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>, accumulate: Bool) {
-    var a0 = start(grid, 0, accumulate), a1 = start(grid, 32, accumulate)
-    var a2 = start(grid, 64, accumulate), a3 = start(grid, 96, accumulate)
+    var a0 = start(grid, 0, accumulate), a1 = start(grid, 1, accumulate)
+    var a2 = start(grid, 2, accumulate), a3 = start(grid, 3, accumulate)
     for e in 0..<entries {
         let p = UnsafeRawPointer(input + Int(offsets[e]))
-        let w = SIMD8<Float>(repeating: weights[e])
-        a0 = a0.addingProduct(p.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self), w)
-        a1 = a1.addingProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), w)
-        a2 = a2.addingProduct(p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), w)
-        a3 = a3.addingProduct(p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self), w)
+        let w = Vector(repeating: weights[e])
+        a0 = a0.addingProduct(load(p, 0), w)
+        a1 = a1.addingProduct(load(p, 1), w)
+        a2 = a2.addingProduct(load(p, 2), w)
+        a3 = a3.addingProduct(load(p, 3), w)
     }
-    let g = UnsafeMutableRawPointer(grid)
-    g.storeBytes(of: a0, toByteOffset: 0, as: SIMD8<Float>.self)
-    g.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-    g.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-    g.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+    store(a0, grid, 0)
+    store(a1, grid, 1)
+    store(a2, grid, 2)
+    store(a3, grid, 3)
 }
 
 @inline(__always)
 private func tile8(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
                    input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>, accumulate: Bool) {
-    var a0 = start(grid, 0, accumulate), a1 = start(grid, 32, accumulate)
-    var a2 = start(grid, 64, accumulate), a3 = start(grid, 96, accumulate)
-    var a4 = start(grid, 128, accumulate), a5 = start(grid, 160, accumulate)
-    var a6 = start(grid, 192, accumulate), a7 = start(grid, 224, accumulate)
+    var a0 = start(grid, 0, accumulate), a1 = start(grid, 1, accumulate)
+    var a2 = start(grid, 2, accumulate), a3 = start(grid, 3, accumulate)
+    var a4 = start(grid, 4, accumulate), a5 = start(grid, 5, accumulate)
+    var a6 = start(grid, 6, accumulate), a7 = start(grid, 7, accumulate)
     for e in 0..<entries {
         let p = UnsafeRawPointer(input + Int(offsets[e]))
-        let w = SIMD8<Float>(repeating: weights[e])
-        a0 = a0.addingProduct(p.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self), w)
-        a1 = a1.addingProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), w)
-        a2 = a2.addingProduct(p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), w)
-        a3 = a3.addingProduct(p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self), w)
-        a4 = a4.addingProduct(p.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self), w)
-        a5 = a5.addingProduct(p.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self), w)
-        a6 = a6.addingProduct(p.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self), w)
-        a7 = a7.addingProduct(p.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self), w)
+        let w = Vector(repeating: weights[e])
+        a0 = a0.addingProduct(load(p, 0), w)
+        a1 = a1.addingProduct(load(p, 1), w)
+        a2 = a2.addingProduct(load(p, 2), w)
+        a3 = a3.addingProduct(load(p, 3), w)
+        a4 = a4.addingProduct(load(p, 4), w)
+        a5 = a5.addingProduct(load(p, 5), w)
+        a6 = a6.addingProduct(load(p, 6), w)
+        a7 = a7.addingProduct(load(p, 7), w)
     }
-    let g = UnsafeMutableRawPointer(grid)
-    g.storeBytes(of: a0, toByteOffset: 0, as: SIMD8<Float>.self)
-    g.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-    g.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-    g.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-    g.storeBytes(of: a4, toByteOffset: 128, as: SIMD8<Float>.self)
-    g.storeBytes(of: a5, toByteOffset: 160, as: SIMD8<Float>.self)
-    g.storeBytes(of: a6, toByteOffset: 192, as: SIMD8<Float>.self)
-    g.storeBytes(of: a7, toByteOffset: 224, as: SIMD8<Float>.self)
+    store(a0, grid, 0)
+    store(a1, grid, 1)
+    store(a2, grid, 2)
+    store(a3, grid, 3)
+    store(a4, grid, 4)
+    store(a5, grid, 5)
+    store(a6, grid, 6)
+    store(a7, grid, 7)
 }
 
 /// Four output channels at once, for nearly dense layers: each entry carries
@@ -98,30 +145,30 @@ private func tile8(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafeP
 public func sparseConvolveRows4(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
                                 input: UnsafePointer<Float>, count: Int,
                                 grid: UnsafeMutablePointer<Float>, gridStride: Int, accumulate: Bool = false) {
-    let span = gridSpan(count)
+    let span = granuleSpan(count), lanes = Vector.scalarCount
     var j = 0
-    while j + 24 <= span {
+    while j + 3 * lanes <= span {
         quadTile3(entries: entries, offsets: offsets, weights: weights, input: input + j, grid: grid + j,
                   gridStride: gridStride, accumulate: accumulate)
-        j += 24
+        j += 3 * lanes
     }
     while j < span {
         let g = grid + j
         var a0 = start(g, 0, accumulate), a1 = start(g + gridStride, 0, accumulate)
         var a2 = start(g + 2 * gridStride, 0, accumulate), a3 = start(g + 3 * gridStride, 0, accumulate)
         for e in 0..<entries {
-            let x = UnsafeRawPointer(input + j + Int(offsets[e])).loadUnaligned(as: SIMD8<Float>.self)
+            let x = load(UnsafeRawPointer(input + j + Int(offsets[e])), 0)
             let w = weights + 4 * e
-            a0 = a0.addingProduct(x, SIMD8(repeating: w[0]))
-            a1 = a1.addingProduct(x, SIMD8(repeating: w[1]))
-            a2 = a2.addingProduct(x, SIMD8(repeating: w[2]))
-            a3 = a3.addingProduct(x, SIMD8(repeating: w[3]))
+            a0 = a0.addingProduct(x, Vector(repeating: w[0]))
+            a1 = a1.addingProduct(x, Vector(repeating: w[1]))
+            a2 = a2.addingProduct(x, Vector(repeating: w[2]))
+            a3 = a3.addingProduct(x, Vector(repeating: w[3]))
         }
-        UnsafeMutableRawPointer(grid + j).storeBytes(of: a0, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(grid + gridStride + j).storeBytes(of: a1, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(grid + 2 * gridStride + j).storeBytes(of: a2, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(grid + 3 * gridStride + j).storeBytes(of: a3, as: SIMD8<Float>.self)
-        j += 8
+        store(a0, g, 0)
+        store(a1, g + gridStride, 0)
+        store(a2, g + 2 * gridStride, 0)
+        store(a3, g + 3 * gridStride, 0)
+        j += lanes
     }
 }
 
@@ -130,35 +177,28 @@ private func quadTile3(entries: Int, offsets: UnsafePointer<Int32>, weights: Uns
                        input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>, gridStride: Int,
                        accumulate: Bool) {
     let g0 = grid, g1 = grid + gridStride, g2 = grid + 2 * gridStride, g3 = grid + 3 * gridStride
-    var a00 = start(g0, 0, accumulate), a01 = start(g0, 32, accumulate), a02 = start(g0, 64, accumulate)
-    var a10 = start(g1, 0, accumulate), a11 = start(g1, 32, accumulate), a12 = start(g1, 64, accumulate)
-    var a20 = start(g2, 0, accumulate), a21 = start(g2, 32, accumulate), a22 = start(g2, 64, accumulate)
-    var a30 = start(g3, 0, accumulate), a31 = start(g3, 32, accumulate), a32 = start(g3, 64, accumulate)
+    var a00 = start(g0, 0, accumulate), a01 = start(g0, 1, accumulate), a02 = start(g0, 2, accumulate)
+    var a10 = start(g1, 0, accumulate), a11 = start(g1, 1, accumulate), a12 = start(g1, 2, accumulate)
+    var a20 = start(g2, 0, accumulate), a21 = start(g2, 1, accumulate), a22 = start(g2, 2, accumulate)
+    var a30 = start(g3, 0, accumulate), a31 = start(g3, 1, accumulate), a32 = start(g3, 2, accumulate)
     for e in 0..<entries {
         let p = UnsafeRawPointer(input + Int(offsets[e]))
-        let x0 = p.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
-        let x1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        let x2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+        let x0 = load(p, 0), x1 = load(p, 1), x2 = load(p, 2)
         let w = weights + 4 * e
-        let w0 = SIMD8<Float>(repeating: w[0]), w1 = SIMD8<Float>(repeating: w[1])
-        let w2 = SIMD8<Float>(repeating: w[2]), w3 = SIMD8<Float>(repeating: w[3])
+        let w0 = Vector(repeating: w[0]), w1 = Vector(repeating: w[1])
+        let w2 = Vector(repeating: w[2]), w3 = Vector(repeating: w[3])
         a00 = a00.addingProduct(x0, w0); a01 = a01.addingProduct(x1, w0); a02 = a02.addingProduct(x2, w0)
         a10 = a10.addingProduct(x0, w1); a11 = a11.addingProduct(x1, w1); a12 = a12.addingProduct(x2, w1)
         a20 = a20.addingProduct(x0, w2); a21 = a21.addingProduct(x1, w2); a22 = a22.addingProduct(x2, w2)
         a30 = a30.addingProduct(x0, w3); a31 = a31.addingProduct(x1, w3); a32 = a32.addingProduct(x2, w3)
     }
-    func store(_ r: Int, _ x0: SIMD8<Float>, _ x1: SIMD8<Float>, _ x2: SIMD8<Float>) {
-        let g = UnsafeMutableRawPointer(grid + r * gridStride)
-        g.storeBytes(of: x0, toByteOffset: 0, as: SIMD8<Float>.self)
-        g.storeBytes(of: x1, toByteOffset: 32, as: SIMD8<Float>.self)
-        g.storeBytes(of: x2, toByteOffset: 64, as: SIMD8<Float>.self)
-    }
-    store(0, a00, a01, a02)
-    store(1, a10, a11, a12)
-    store(2, a20, a21, a22)
-    store(3, a30, a31, a32)
+    store(a00, g0, 0); store(a01, g0, 1); store(a02, g0, 2)
+    store(a10, g1, 0); store(a11, g1, 1); store(a12, g1, 2)
+    store(a20, g2, 0); store(a21, g2, 1); store(a22, g2, 2)
+    store(a30, g3, 0); store(a31, g3, 1); store(a32, g3, 2)
 }
 
+#if !SQUEEZE_AVX512
 /// A sparse dot product for fully connected layers: `sum of weights[e] * input[offsets[e]]`.
 public func sparseDot(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
                       input: UnsafePointer<Float>) -> Float {
@@ -177,3 +217,4 @@ public func sparseDot(entries: Int, offsets: UnsafePointer<Int32>, weights: Unsa
     }
     return (s0 + s1) + (s2 + s3)
 }
+#endif

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SqueezeCompress
 
+extension SparseKernelSet: ExpressibleByArgument {}
+
 /// `squeeze-compress bench`: load time and per-batch latency of a model.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +30,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed runs before timing.")
     var warmup = 10
 
+    @Option(help: ArgumentHelp("The compressed engine's sparse kernels: avx2 or avx512 (default: the widest this processor runs).",
+                               valueName: "set"))
+    var kernels: SparseKernelSet?
+
     @Flag(help: "Also time each layer (compressed engine).")
     var layers = false
 
@@ -39,6 +45,7 @@ struct Bench: ParsableCommand {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard (1...1_000_000).contains(iterations) else { throw ValidationError("--iterations must be between 1 and 1000000") }
         guard (0...1_000_000).contains(warmup) else { throw ValidationError("--warmup must be between 0 and 1000000") }
+        if kernels != nil, engine == .dense { throw ValidationError("--kernels applies to the compressed engine") }
     }
 
     func run() throws {
@@ -49,6 +56,7 @@ struct Bench: ParsableCommand {
         c.iterations = iterations
         c.warmup = warmup
         c.profileSteps = layers
+        c.kernels = kernels
         let bar = ProgressBar("bench", total: iterations, quiet: json)
         let r = try LatencyBenchmark.run(c) { bar.update($0) }
         bar.finish()
@@ -56,7 +64,8 @@ struct Bench: ParsableCommand {
             try JSONOutput.print(r)
             return
         }
-        print("model      \(r.model) (\(r.engine.rawValue) engine, batch \(r.batch), \(r.threads) thread(s))")
+        let kernelNote = r.kernels.map { ", \($0) kernels" } ?? ""
+        print("model      \(r.model) (\(r.engine.rawValue) engine\(kernelNote), batch \(r.batch), \(r.threads) thread(s))")
         print(String(format: "load       %.2f ms (open to ready)", r.loadMs))
         print(String(format: "latency    median %.3f ms, p90 %.3f ms, min %.3f ms, mean %.3f ms over %d runs",
                      r.medianMs, r.p90Ms, r.minMs, r.meanMs, r.iterations))

@@ -144,15 +144,19 @@ struct CompressedExecutorTests {
             let input = (0..<dense.inputShape.elementCount).map { _ in random.symmetric() * 4 }
             let expected = try dense.run(input)
             // Three threads: items and bands that do not split evenly in two.
+            // Every kernel set this processor runs (their tiles differ, so do their blocks).
             for threads in [1, 2, 3] {
-                let executor = try network.program(batchSize: batch, threads: threads).makeExecutor()
-                #expect(executor.outputShape == dense.outputShape)
-                // Twice: the second run starts from the first run's arena.
-                for _ in 0..<2 {
-                    let output = try executor.run(input)
-                    let scale = max(expected.map(abs).max() ?? 1, 1e-3)
-                    let worst = zip(output, expected).map { abs($0 - $1) }.max() ?? .infinity
-                    #expect(worst <= 1e-4 * scale, "batch \(batch), \(threads) thread(s): max |difference| \(worst), scale \(scale)")
+                for kernels in SparseKernelSet.supported {
+                    let executor = try network.program(batchSize: batch, threads: threads, kernels: kernels).makeExecutor()
+                    #expect(executor.outputShape == dense.outputShape)
+                    // Twice: the second run starts from the first run's arena.
+                    for _ in 0..<2 {
+                        let output = try executor.run(input)
+                        let scale = max(expected.map(abs).max() ?? 1, 1e-3)
+                        let worst = zip(output, expected).map { abs($0 - $1) }.max() ?? .infinity
+                        #expect(worst <= 1e-4 * scale,
+                                "batch \(batch), \(threads) thread(s), \(kernels): max |difference| \(worst), scale \(scale)")
+                    }
                 }
             }
         }
@@ -240,8 +244,10 @@ struct CompressedSqueezeNetTests {
         let dense = try DenseProgram(model: model).makeExecutor().run(input)
         let network = try CompressedNetwork(model: model)
         for threads in [1, 2] {
-            let output = try network.program(threads: threads).makeExecutor().run(input)
-            for reference in [dense, golden] { expectAgreement(output, reference) }
+            for kernels in SparseKernelSet.supported {
+                let output = try network.program(threads: threads, kernels: kernels).makeExecutor().run(input)
+                for reference in [dense, golden] { expectAgreement(output, reference) }
+            }
         }
     }
 

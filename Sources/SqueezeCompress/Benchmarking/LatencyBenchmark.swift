@@ -29,6 +29,9 @@ public struct LatencyBenchmark: Sendable {
         public var warmup = 5
         /// Also time each step (compressed engine only).
         public var profileSteps = false
+        /// The compressed engine's sparse kernels; nil picks the widest this
+        /// processor runs.
+        public var kernels: SparseKernelSet?
 
         /// A configuration with the defaults above.
         public init(weights: URL, prototxt: URL? = nil, engine: EngineKind? = nil) {
@@ -48,6 +51,8 @@ public struct LatencyBenchmark: Sendable {
         public var batch: Int
         /// Threads inside one run.
         public var threads: Int
+        /// The sparse kernels the compressed engine ran (nil for the dense engine).
+        public var kernels: SparseKernelSet?
         /// Timed runs.
         public var iterations: Int
         /// From reading the file to an engine ready to run.
@@ -94,9 +99,12 @@ public struct LatencyBenchmark: Sendable {
         let engine: any InferenceEngine
         var compressed: CompressedExecutor?
         let weightBytes: Int, activationBytes: Int
+        var kernels: SparseKernelSet?
         switch engineKind {
         case .compressed:
-            let program = try CompressedNetwork(model: loaded.model).program(batchSize: c.batchSize, threads: c.threads)
+            let program = try CompressedNetwork(model: loaded.model)
+                .program(batchSize: c.batchSize, threads: c.threads, kernels: c.kernels ?? .preferred)
+            kernels = program.kernels
             compressed = program.makeExecutor()
             engine = compressed!
             weightBytes = program.weightBytesResident
@@ -130,7 +138,7 @@ public struct LatencyBenchmark: Sendable {
             ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let p90 = times.isEmpty ? 0 : times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
         return Result(model: c.weights.path, engine: engineKind, batch: c.batchSize, threads: c.threads,
-                      iterations: c.iterations, loadMs: loadMs, medianMs: median, p90Ms: p90, minMs: times.first ?? 0,
+                      kernels: kernels, iterations: c.iterations, loadMs: loadMs, medianMs: median, p90Ms: p90, minMs: times.first ?? 0,
                       meanMs: times.isEmpty ? 0 : times.reduce(0, +) / Double(times.count),
                       imagesPerSecond: median > 0 ? Double(c.batchSize) * 1000 / median : 0,
                       weightBytesResident: weightBytes, activationBytes: activationBytes,

@@ -180,6 +180,7 @@ public final class CompressedExecutor: InferenceEngine {
     /// decoded-chunk cache.
     private func convolutionItem(_ c: CompressedProgram.Convolution, _ item: Int, thread: Int, run convolutionRun: Int) {
         let a = arena.baseAddress!
+        let kernels = program.kernels
         let unit = c.quad ? 4 : 1
         let chunksPerImage = c.weights.rows / c.chunkRows
         let span = gridSpan(c.count)
@@ -228,11 +229,11 @@ public final class CompressedExecutor: InferenceEngine {
                             if b > 0, entries == 0 { continue }
                             let grid = s.grid + u * unit * span + start
                             if c.quad {
-                                sparseConvolveRows4(entries: entries, offsets: s.offsets + e, weights: s.weights + 4 * e,
+                                kernels.convolveRows4(entries: entries, offsets: s.offsets + e, weights: s.weights + 4 * e,
                                                     input: source + start, count: length, grid: grid, gridStride: span,
                                                     accumulate: b > 0)
                             } else {
-                                sparseConvolveRow(entries: entries, offsets: s.offsets + e, weights: s.weights + e,
+                                kernels.convolveRow(entries: entries, offsets: s.offsets + e, weights: s.weights + e,
                                                   input: source + start, count: length, grid: grid, accumulate: b > 0)
                             }
                         }

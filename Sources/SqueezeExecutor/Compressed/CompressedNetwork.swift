@@ -37,13 +37,17 @@ public final class CompressedNetwork: Sendable {
     public var weightCount: Int { weights.values.reduce(0) { $0 + $1.weightCount } }
 
     /// Compiles the network for batches of `batchSize`, each executor running
-    /// a batch on `threads` threads.
+    /// a batch on `threads` threads with the `kernels` build of the sparse
+    /// kernels (the widest this processor runs unless given).
     ///
     /// - Throws: `ExecutorError` for a batch size outside 1...4096, a thread
-    ///   count outside 1...256, or a layer this executor does not run.
-    public func program(batchSize: Int = 1, threads: Int = 1) throws(ExecutorError) -> CompressedProgram {
+    ///   count outside 1...256, kernels this processor cannot run, or a layer
+    ///   this executor does not run.
+    public func program(batchSize: Int = 1, threads: Int = 1,
+                        kernels: SparseKernelSet = .preferred) throws(ExecutorError) -> CompressedProgram {
         guard (1...4096).contains(batchSize) else { throw .invalidBatchSize(batchSize) }
         guard (1...256).contains(threads) else { throw .invalidThreadCount(threads) }
-        return try CompressedProgram(network: self, batchSize: batchSize, threads: threads)
+        guard kernels.isSupported else { throw .kernelsUnsupported(kernels) }
+        return try CompressedProgram(network: self, batchSize: batchSize, threads: threads, kernels: kernels)
     }
 }

@@ -15,6 +15,8 @@ public final class CompressedProgram: Sendable {
     public let batchSize: Int
     /// Threads each executor runs a batch on.
     public let threads: Int
+    /// The build of the sparse kernels its convolutions run.
+    public let kernels: SparseKernelSet
     /// The shape of one batch of input.
     public let inputShape: TensorShape
     /// The shape of one batch of output.
@@ -53,11 +55,12 @@ public final class CompressedProgram: Sendable {
     /// A new executor with its own arena and threads.
     public func makeExecutor() -> CompressedExecutor { CompressedExecutor(program: self) }
 
-    init(network: CompressedNetwork, batchSize: Int, threads: Int) throws(ExecutorError) {
+    init(network: CompressedNetwork, batchSize: Int, threads: Int, kernels: SparseKernelSet) throws(ExecutorError) {
         self.network = network
         self.batchSize = batchSize
         self.threads = threads
-        var planner = try Planner(network: network, batchSize: batchSize, threads: threads)
+        self.kernels = kernels
+        var planner = try Planner(network: network, batchSize: batchSize, threads: threads, kernels: kernels)
         let plan = try planner.plan()
         steps = plan.steps
         stepNames = plan.names
@@ -254,11 +257,13 @@ private struct Planner {
     var phaseStorage: [Int: Int] = [:]
 
     let threads: Int
+    let kernels: SparseKernelSet
 
-    init(network: CompressedNetwork, batchSize: Int, threads: Int) throws(ExecutorError) {
+    init(network: CompressedNetwork, batchSize: Int, threads: Int, kernels: SparseKernelSet) throws(ExecutorError) {
         self.network = network
         self.batchSize = batchSize
         self.threads = threads
+        self.kernels = kernels
         guard network.network.inputs.count == 1 else {
             throw .unsupportedTopology("it has \(network.network.inputs.count) inputs; one is supported")
         }
@@ -678,13 +683,14 @@ private struct Planner {
         // A block's input runs, for one block of input channels (every plane
         // those channels have, plus the taps' reach), fit in ~24 KB of L1;
         // channel blocks hold enough entries (~32) that adding each block's
-        // sums to the grid costs little. Blocks are whole tiles (64 values, or
-        // 24 for four rows at once) and whole 32-value granules, so that the
-        // rounding up of the last block stays inside the grid's span.
+        // sums to the grid costs little. Blocks are whole tiles (eight of the
+        // kernel set's vectors, or 96 values for four rows at once) and whole
+        // 32-value granules, so that the rounding up of the last block stays
+        // inside the grid's span.
         let planesPerChannel = phases == nil ? 1 : p.stride.height * p.stride.width
         let plane = phases.map { $0.height * $0.width } ?? x.layout.planeStride
         let reach = Int(table.max() ?? 0) % plane
-        let tile = quad ? 96 : 64
+        let tile = quad ? 96 : kernels.rowTile
         let density = weights.density
         let perChannel = Double(kh * kw) * (quad ? 1 - pow(1 - density, 4) : density)
         let budget = 6144, target = 32.0

@@ -1,0 +1,72 @@
+internal import CCPUFeatures
+import SqueezeKernels
+internal import SqueezeKernelsAVX512
+
+/// Which build of the sparse convolution kernels a compressed program runs:
+/// the same source compiled for eight-float (AVX2) or sixteen-float (AVX-512)
+/// vectors. Results agree to rounding; the wider set does half the
+/// instructions per multiply-add where the processor has it.
+public enum SparseKernelSet: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// Eight-float vectors with FMA (any x86-64 processor since Haswell).
+    case avx2
+    /// Sixteen-float vectors (AVX-512 F, CD, BW, DQ and VL).
+    case avx512
+
+    /// Whether this processor (and its operating system) can run the set.
+    public var isSupported: Bool {
+        switch self {
+        case .avx2: true
+        case .avx512: Self.hasAVX512
+        }
+    }
+
+    /// The widest set this processor runs.
+    public static var preferred: SparseKernelSet { hasAVX512 ? .avx512 : .avx2 }
+
+    /// The sets this processor runs.
+    public static var supported: [SparseKernelSet] { allCases.filter(\.isSupported) }
+
+    /// The set's name, as `--kernels` takes it.
+    public var description: String { rawValue }
+
+    private static let hasAVX512 = squeeze_cpu_has_avx512() != 0
+
+    /// Grid values one tile of the single-row kernel covers: spatial blocks
+    /// are whole tiles so only the last block runs narrower ones.
+    var rowTile: Int {
+        switch self {
+        case .avx2: SqueezeKernels.sparseRowTile
+        case .avx512: SqueezeKernelsAVX512.sparseRowTile
+        }
+    }
+
+    /// `sparseConvolveRow` of this set.
+    @inline(__always)
+    func convolveRow(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
+                     input: UnsafePointer<Float>, count: Int, grid: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        switch self {
+        case .avx2:
+            SqueezeKernels.sparseConvolveRow(entries: entries, offsets: offsets, weights: weights, input: input,
+                                             count: count, grid: grid, accumulate: accumulate)
+        case .avx512:
+            SqueezeKernelsAVX512.sparseConvolveRow(entries: entries, offsets: offsets, weights: weights, input: input,
+                                                   count: count, grid: grid, accumulate: accumulate)
+        }
+    }
+
+    /// `sparseConvolveRows4` of this set.
+    @inline(__always)
+    func convolveRows4(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
+                       input: UnsafePointer<Float>, count: Int, grid: UnsafeMutablePointer<Float>, gridStride: Int,
+                       accumulate: Bool) {
+        switch self {
+        case .avx2:
+            SqueezeKernels.sparseConvolveRows4(entries: entries, offsets: offsets, weights: weights, input: input,
+                                               count: count, grid: grid, gridStride: gridStride, accumulate: accumulate)
+        case .avx512:
+            SqueezeKernelsAVX512.sparseConvolveRows4(entries: entries, offsets: offsets, weights: weights, input: input,
+                                                     count: count, grid: grid, gridStride: gridStride,
+                                                     accumulate: accumulate)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../SqueezeKernels/SparseConvolution.swift
