@@ -4,33 +4,52 @@
 /// The compressed executor keeps activations padded for the convolution that
 /// reads them, so a shifted input plane is one contiguous run of memory; the
 /// dense layout is the special case without a border.
+///
+/// For kernels wider than one column, a plane can also be kept as shifted
+/// copies: copy `k` holds copy 0's values `k` floats further on (each row
+/// shifted left by `k`, its last `k` values zero). With rows a multiple of
+/// 16 floats apart, a tap that would read copy 0 `k` floats past a 64-byte
+/// line reads copy `k` on the line instead: vector loads that do not
+/// straddle two cache lines, which AVX-512 loads otherwise always do.
 public struct PlaneLayout: Sendable, Hashable {
     /// The plane's size without the border.
     public var height: Int, width: Int
     /// The border on each side.
     public var padHeight: Int, padWidth: Int
-    /// Planes start a multiple of this many floats apart (1: packed). With 8,
-    /// a 1x1 convolution's input runs all share one alignment, so its vector
-    /// loads never straddle cache lines.
+    /// Planes start a multiple of this many floats apart (1: packed). With 16,
+    /// a 1x1 convolution's input runs all start on a 64-byte line, so its
+    /// vector loads never straddle cache lines.
     public var planeAlignment: Int
+    /// Rows start a multiple of this many floats apart (1: right after the
+    /// border); the columns past the right border are zero.
+    public var rowAlignment: Int
+    /// Shifted copies of each plane (1: the plane alone).
+    public var shiftedCopies: Int
 
     /// A layout with a zero border.
-    public init(height: Int, width: Int, padHeight: Int = 0, padWidth: Int = 0, planeAlignment: Int = 1) {
+    public init(height: Int, width: Int, padHeight: Int = 0, padWidth: Int = 0, planeAlignment: Int = 1,
+                rowAlignment: Int = 1, shiftedCopies: Int = 1) {
         self.height = height
         self.width = width
         self.padHeight = padHeight
         self.padWidth = padWidth
         self.planeAlignment = max(planeAlignment, 1)
+        self.rowAlignment = max(rowAlignment, 1)
+        self.shiftedCopies = max(shiftedCopies, 1)
     }
 
     /// Floats from one row to the next.
-    @inline(__always) public var rowStride: Int { width + 2 * padWidth }
+    @inline(__always) public var rowStride: Int {
+        (width + 2 * padWidth + rowAlignment - 1) / rowAlignment * rowAlignment
+    }
     /// Rows including the border.
     @inline(__always) public var paddedHeight: Int { height + 2 * padHeight }
-    /// Floats from one plane to the next.
-    @inline(__always) public var planeStride: Int {
+    /// Floats from one shifted copy of a plane to the next.
+    @inline(__always) public var copyStride: Int {
         (rowStride * paddedHeight + planeAlignment - 1) / planeAlignment * planeAlignment
     }
+    /// Floats from one plane (all its copies) to the next.
+    @inline(__always) public var planeStride: Int { shiftedCopies * copyStride }
     /// The offset of value (0, 0) from the start of the plane.
     @inline(__always) public var origin: Int { padHeight * rowStride + padWidth }
     /// Whether planes are stored packed, without a border.
@@ -48,19 +67,22 @@ func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMu
     let stride = layout.rowStride
     let rows = rows ?? 0..<layout.height
     if layout.padHeight > 0 {
-        if rows.lowerBound == 0 { output.update(repeating: 0, count: layout.padHeight * stride) }
-        if rows.upperBound == layout.height {
-            (output + (layout.padHeight + layout.height) * stride).update(repeating: 0, count: layout.padHeight * stride)
+        for k in 0..<layout.shiftedCopies {
+            let copy = output + k * layout.copyStride
+            if rows.lowerBound == 0 { copy.update(repeating: 0, count: layout.padHeight * stride) }
+            if rows.upperBound == layout.height {
+                (copy + (layout.padHeight + layout.height) * stride).update(repeating: 0, count: layout.padHeight * stride)
+            }
         }
     }
     let b = SIMD8<Float>(repeating: bias), zero = SIMD8<Float>(repeating: 0), s = SIMD8<Float>(repeating: slope)
+    let right = stride - layout.padWidth - layout.width
     for y in rows {
         let line = output + (layout.padHeight + y) * stride
+        defer { if layout.shiftedCopies > 1 { writeShiftedCopies(of: line, layout) } }
         // Borders are a float or two wide: a loop, not two memset calls per row.
-        for x in 0..<layout.padWidth {
-            line[x] = 0
-            line[layout.padWidth + layout.width + x] = 0
-        }
+        for x in 0..<layout.padWidth { line[x] = 0 }
+        for x in 0..<right { line[layout.padWidth + layout.width + x] = 0 }
         let dst = line + layout.padWidth, src = row(y)
         var x = 0
         while x + 8 <= layout.width {
@@ -83,6 +105,32 @@ func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMu
             var v = src[x] + bias
             if relu, v < 0 { v *= slope }
             dst[x] = v
+            x += 1
+        }
+    }
+}
+
+/// Row `line` of copy 0 into the plane's other copies: copy `k` gets it shifted
+/// left by `k`, its last `k` values zero (never the next row's first, so
+/// threads writing different rows never need each other's).
+@inline(__always)
+private func writeShiftedCopies(of line: UnsafeMutablePointer<Float>, _ layout: PlaneLayout) {
+    let stride = layout.rowStride
+    for k in 1..<layout.shiftedCopies {
+        let copy = line + k * layout.copyStride
+        // Vectors, not a memmove call per row: rows are a few dozen floats.
+        var x = 0
+        while x + 8 <= stride - k {
+            UnsafeMutableRawPointer(copy + x).storeBytes(of: UnsafeRawPointer(line + k + x).loadUnaligned(as: SIMD8<Float>.self),
+                                                         as: SIMD8<Float>.self)
+            x += 8
+        }
+        while x < stride - k {
+            copy[x] = line[k + x]
+            x += 1
+        }
+        while x < stride {
+            copy[x] = 0
             x += 1
         }
     }

@@ -183,14 +183,18 @@ private struct Planner {
         var channels: Int
         var height: Int, width: Int
         var padHeight = 0, padWidth = 0
-        /// Set to 8 for convolution inputs (see `PlaneLayout.planeAlignment`).
+        /// Set to 16 for convolution inputs (see `PlaneLayout.planeAlignment`).
         var planeAlignment = 1
+        /// Set for the inputs of kernels wider or taller than one (see
+        /// `PlaneLayout.shiftedCopies`).
+        var rowAlignment = 1, shiftedCopies = 1
         /// Floats per image when not planes (phase scratch).
         var flatImageSize: Int?
         var first = Int.max, last = Int.min
         var offset = 0
         var layout: PlaneLayout {
-            PlaneLayout(height: height, width: width, padHeight: padHeight, padWidth: padWidth, planeAlignment: planeAlignment)
+            PlaneLayout(height: height, width: width, padHeight: padHeight, padWidth: padWidth, planeAlignment: planeAlignment,
+                        rowAlignment: rowAlignment, shiftedCopies: shiftedCopies)
         }
         var imageStride: Int { flatImageSize ?? channels * layout.planeStride }
     }
@@ -391,7 +395,14 @@ private struct Planner {
                 let st = blobs[input].storage
                 storages[st].padHeight = max(storages[st].padHeight, p.padding.height)
                 storages[st].padWidth = max(storages[st].padWidth, p.padding.width)
-                storages[st].planeAlignment = 8
+                storages[st].planeAlignment = 16
+                if p.kernel.height > 1 || p.kernel.width > 1 {
+                    // Rows on 64-byte lines, and a copy per column shift of
+                    // the kernel: every tap's loads stay on lines.
+                    storages[st].rowAlignment = 16
+                    storages[st].shiftedCopies = max(storages[st].shiftedCopies,
+                                                     min(16, (p.kernel.width - 1) * p.dilation.width + 1))
+                }
             }
             emit(.convolution(layer: layer, p, s, input: input, output: output, phases: phases, relu: nil))
             if let phases { phaseStorage[pending.count - 1] = phases }
@@ -448,6 +459,8 @@ private struct Planner {
                     storages[target].padHeight = max(storages[target].padHeight, storages[b.storage].padHeight)
                     storages[target].padWidth = max(storages[target].padWidth, storages[b.storage].padWidth)
                     storages[target].planeAlignment = max(storages[target].planeAlignment, storages[b.storage].planeAlignment)
+                    storages[target].rowAlignment = max(storages[target].rowAlignment, storages[b.storage].rowAlignment)
+                    storages[target].shiftedCopies = max(storages[target].shiftedCopies, storages[b.storage].shiftedCopies)
                     blobs[bottom] = Blob(storage: target, channelOffset: offset, channels: shape.channels, isShared: true)
                 } else {
                     let slice = blobs.count
@@ -666,7 +679,11 @@ private struct Planner {
             for ci in 0..<channelsPerGroup {
                 for ky in 0..<kh {
                     for kx in 0..<kw {
-                        table.append(Int32(ci * layout.planeStride + shift + ky * dh * layout.rowStride + kx * dw))
+                        let offset = ci * layout.planeStride + shift + ky * dh * layout.rowStride + kx * dw
+                        // The copy whose shift puts this tap's run on a line
+                        // (planes, rows and the source start on lines).
+                        let k = offset % 16 < layout.shiftedCopies ? offset % 16 : 0
+                        table.append(Int32(offset + k * layout.copyStride - k))
                     }
                 }
             }
@@ -687,8 +704,9 @@ private struct Planner {
         // kernel set's vectors, or 96 values for four rows at once) and whole
         // 32-value granules, so that the rounding up of the last block stays
         // inside the grid's span.
-        let planesPerChannel = phases == nil ? 1 : p.stride.height * p.stride.width
-        let plane = phases.map { $0.height * $0.width } ?? x.layout.planeStride
+        let plane = phases.map { $0.height * $0.width } ?? x.layout.copyStride
+        let planesPerChannel = phases == nil ? Set(table.map { Int($0) / plane % x.layout.shiftedCopies }).count
+            : p.stride.height * p.stride.width
         let reach = Int(table.max() ?? 0) % plane
         let tile = quad ? 96 : kernels.rowTile
         let density = weights.density
