@@ -698,7 +698,8 @@ private struct Planner {
         let quad = weights.density >= quadDensity && rowsPerGroup % 4 == 0
         let count = (rows - 1) * gridWidth + columns
         // A block's input runs, for one block of input channels (every plane
-        // those channels have, plus the taps' reach), fit in ~24 KB of L1;
+        // those channels have, plus the taps' reach), fit the kernel set's
+        // budget (see `SparseKernelSet.blockBudget`);
         // channel blocks hold enough entries (~32) that adding each block's
         // sums to the grid costs little. Blocks are whole tiles (eight of the
         // kernel set's vectors, or 96 values for four rows at once) and whole
@@ -711,7 +712,7 @@ private struct Planner {
         let tile = quad ? 96 : kernels.rowTile
         let density = weights.density
         let perChannel = Double(kh * kw) * (quad ? 1 - pow(1 - density, 4) : density)
-        let budget = 6144, target = 32.0
+        let budget = kernels.blockBudget, target = 32.0
         func fitting(_ channels: Int) -> Int { (budget / (channels * planesPerChannel) - reach) / tile * tile }
         var blockChannels = min(channelsPerGroup, max(1, Int((target / max(perChannel, 1e-3)).rounded(.up))))
         // One channel's taps already fill a block (large kernels: conv1's 7x7):
@@ -726,7 +727,7 @@ private struct Planner {
         if blockChannels == channelsPerGroup {
             // One block of all channels: no grid re-reads, so a longer block
             // (input runs ~64 KB, from L2) pays for fewer passes over the rows.
-            block = max(tile, (16384 / (channelsPerGroup * planesPerChannel) - reach) / tile * tile)
+            block = max(tile, (max(budget, 16384) / (channelsPerGroup * planesPerChannel) - reach) / tile * tile)
         }
         let channelBlocks = (channelsPerGroup + blockChannels - 1) / blockChannels
         return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
