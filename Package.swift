@@ -152,7 +152,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SqueezeExecutorTests",
-            dependencies: ["SqueezeExecutor", "SqueezeReader", "TestSupport"]
+            dependencies: ["SqueezeExecutor", "SqueezeKernels", "SqueezeReader", "TestSupport"]
         ),
         .testTarget(
             name: "SqueezeImageTests",

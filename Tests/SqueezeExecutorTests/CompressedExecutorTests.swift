@@ -86,6 +86,11 @@ struct CompressedExecutorTests {
             + conv("e", "c", "num_output: 8 kernel_size: 3 stride: 2 pad: 1")
             + layer("cat", "Concat", ["pool", "e"], "cat")
             + conv("final", "cat", "num_output: 4 kernel_size: 1")),
+        Case(name: "3x3 over rows exactly one line wide (14 + border: no line padding), and wider 5x5 copies",
+             input: [3, 14, 14], layers:
+            conv("c", "data", "num_output: 8 kernel_size: 3 pad: 1")
+            + layer("rc", "ReLU", ["c"], "c")
+            + conv("w", "c", "num_output: 4 kernel_size: 5 pad: 2")),
         Case(name: "many input channels: rows run one block of channels at a time", input: [40, 9, 11], layers:
             conv("wide", "data", "num_output: 48 kernel_size: 1")
             + layer("rw", "ReLU", ["wide"], "wide")
