@@ -1,3 +1,4 @@
+internal import CCPUFeatures
 import Foundation
 import Synchronization
 
@@ -85,7 +86,7 @@ private final class Crew: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             drain(generation: generation, thread: 0)
-            while completedItems.load(ordering: .acquiring) < items {}
+            while completedItems.load(ordering: .acquiring) < items { squeeze_cpu_pause() }
             self.body = nil
         }
     }
@@ -115,6 +116,7 @@ private final class Crew: @unchecked Sendable {
             var spinStart: UInt64 = 0
             while ticket.load(ordering: .acquiring) >> 32 == seen, !stopping.load(ordering: .relaxed) {
                 spins += 1
+                squeeze_cpu_pause()
                 // The clock is read once per 1024 spins.
                 if spins & 1023 != 0 { continue }
                 let now = DispatchTime.now().uptimeNanoseconds
