@@ -181,7 +181,7 @@ public final class CompressedExecutor: InferenceEngine {
     private func convolutionItem(_ c: CompressedProgram.Convolution, _ item: Int, thread: Int, run convolutionRun: Int) {
         let a = arena.baseAddress!
         let kernels = program.kernels
-        let unit = c.quad ? 4 : 1
+        let unit = c.rowsPerEntry
         let chunksPerImage = c.weights.rows / c.chunkRows
         let span = gridSpan(c.count)
         let height = c.output.layout.height
@@ -209,9 +209,9 @@ public final class CompressedExecutor: InferenceEngine {
                 var total = 0
                 for u in 0..<units where !decoded {
                     let splits = s.splits + u * (blocks + 1)
-                    total += c.quad
-                        ? s.decodeQuad(c.weights, firstRow: first + 4 * u, table: table.baseAddress!, at: total,
-                                       blockPositions: c.channelBlockPositions, blocks: blocks, splits: splits)
+                    total += unit > 1
+                        ? s.decodeRows(c.weights, firstRow: first + unit * u, count: unit, table: table.baseAddress!,
+                                       at: total, blockPositions: c.channelBlockPositions, blocks: blocks, splits: splits)
                         : s.decodeRow(c.weights, row: first + u, table: table.baseAddress!, at: total,
                                       blockPositions: c.channelBlockPositions, blocks: blocks, splits: splits)
                 }
@@ -228,13 +228,18 @@ public final class CompressedExecutor: InferenceEngine {
                             // Block 0 always runs: it sets the grid, even to zeros.
                             if b > 0, entries == 0 { continue }
                             let grid = s.grid + u * unit * span + start
-                            if c.quad {
+                            switch unit {
+                            case 8:
+                                kernels.convolveRows8(entries: entries, offsets: s.offsets + e, weights: s.weights + 8 * e,
+                                                      input: source + start, count: length, grid: grid, gridStride: span,
+                                                      accumulate: b > 0)
+                            case 4:
                                 kernels.convolveRows4(entries: entries, offsets: s.offsets + e, weights: s.weights + 4 * e,
-                                                    input: source + start, count: length, grid: grid, gridStride: span,
-                                                    accumulate: b > 0)
-                            } else {
+                                                      input: source + start, count: length, grid: grid, gridStride: span,
+                                                      accumulate: b > 0)
+                            default:
                                 kernels.convolveRow(entries: entries, offsets: s.offsets + e, weights: s.weights + e,
-                                                  input: source + start, count: length, grid: grid, accumulate: b > 0)
+                                                    input: source + start, count: length, grid: grid, accumulate: b > 0)
                             }
                         }
                     }
@@ -279,10 +284,10 @@ public final class CompressedExecutor: InferenceEngine {
 /// One thread's buffers for decoding a chunk of rows and accumulating its grids.
 private final class RowScratch: @unchecked Sendable {
     let grid: UnsafeMutablePointer<Float>
-    /// Decoded entries: input offsets and one weight (four for quads) each.
+    /// Decoded entries: input offsets and one weight per row sharing the entry.
     let offsets: UnsafeMutablePointer<Int32>
     let weights: UnsafeMutablePointer<Float>
-    /// Where each row's (or quad's) entries of each channel block start, plus the end.
+    /// Where each row's (or row group's) entries of each channel block start, plus the end.
     let splits: UnsafeMutablePointer<Int>
     /// The convolution run and first row of the chunk the buffers hold.
     var decodedChunk = (run: -1, first: -1)
@@ -294,11 +299,11 @@ private final class RowScratch: @unchecked Sendable {
     init(gridSize: Int, fanIn: Int, entries: Int, splits: Int) {
         grid = .allocate(capacity: gridSize)
         offsets = .allocate(capacity: max(entries, fanIn))
-        weights = .allocate(capacity: 4 * max(entries, fanIn))
+        weights = .allocate(capacity: 8 * max(entries, fanIn))
         self.splits = .allocate(capacity: splits)
         positions = .allocate(capacity: fanIn)
         rowWeights = .allocate(capacity: fanIn)
-        slots = .allocate(capacity: 4 * fanIn)
+        slots = .allocate(capacity: 8 * fanIn)
         present = .allocate(capacity: fanIn)
     }
 
@@ -322,18 +327,18 @@ private final class RowScratch: @unchecked Sendable {
                         blockPositions: blockPositions, blocks: blocks, splits: splits)
     }
 
-    /// Rows `firstRow ..< firstRow + 4` merged from entry `at` on: one entry per
-    /// position any of them uses, with four weights (zero where a row has none).
-    /// Splits as `decodeRow`.
-    func decodeQuad(_ w: CompactWeights, firstRow: Int, table: UnsafePointer<Int32>, at: Int,
+    /// Rows `firstRow ..< firstRow + count` (four or eight) merged from entry
+    /// `at` on: one entry per position any of them uses, with `count` weights
+    /// (zero where a row has none). Splits as `decodeRow`.
+    func decodeRows(_ w: CompactWeights, firstRow: Int, count: Int, table: UnsafePointer<Int32>, at: Int,
                     blockPositions: Int, blocks: Int, splits: UnsafeMutablePointer<Int>) -> Int {
-        slots.update(repeating: 0, count: 4 * w.fanIn)
+        slots.update(repeating: 0, count: count * w.fanIn)
         present.update(repeating: false, count: w.fanIn)
-        for k in 0..<4 {
-            let count = w.decodeRow(firstRow + k, positions: positions, weights: rowWeights)
-            for e in 0..<count {
+        for k in 0..<count {
+            let stored = w.decodeRow(firstRow + k, positions: positions, weights: rowWeights)
+            for e in 0..<stored {
                 let p = Int(positions[e])
-                slots[4 * p + k] = rowWeights[e]
+                slots[count * p + k] = rowWeights[e]
                 present[p] = true
             }
         }
@@ -341,7 +346,7 @@ private final class RowScratch: @unchecked Sendable {
         for p in 0..<w.fanIn where present[p] {
             offsets[m] = table[p]
             positions[m - at] = Int32(p)
-            (weights + 4 * m).update(from: slots + 4 * p, count: 4)
+            for k in 0..<count { weights[count * m + k] = slots[count * p + k] }
             m += 1
         }
         split(m - at, at: at, blockPositions: blockPositions, blocks: blocks, splits: splits)

@@ -125,8 +125,9 @@ extension CompressedProgram {
         let output: View
         let rowsPerGroup: Int
         let reluSlope: Float?
-        /// Four rows share each input load (nearly dense layers).
-        let quad: Bool
+        /// Rows that share each entry's input loads: 1, 4 or 8 (see
+        /// `SparseKernelSet.rowsPerEntry`).
+        let rowsPerEntry: Int
         /// Rows decoded together and run over each spatial block in turn, so a
         /// block of input is read from cache by all of them (set by `splitItems`).
         var chunkRows = 1
@@ -171,10 +172,6 @@ extension CompressedProgram {
         let phaseHeight: Int, phaseWidth: Int
     }
 }
-
-/// Rows of a layer at least this dense run four at a time; sparser rows
-/// would waste more multiply-adds on zeros than the shared loads save.
-let quadDensity = 0.6
 
 /// Works out storage, layouts and steps for one batch size.
 private struct Planner {
@@ -695,7 +692,7 @@ private struct Planner {
             throw unsupported(layer, "output wider than its input grid")
         }
         let rowsPerGroup = p.outputChannels / p.groups
-        let quad = weights.density >= quadDensity && rowsPerGroup % 4 == 0
+        let rowsPerEntry = kernels.rowsPerEntry(density: weights.density, rows: rowsPerGroup)
         let count = (rows - 1) * gridWidth + columns
         // A block's input runs, for one block of input channels (every plane
         // those channels have, plus the taps' reach), fit the kernel set's
@@ -709,9 +706,9 @@ private struct Planner {
         let planesPerChannel = phases == nil ? Set(table.map { Int($0) / plane % x.layout.shiftedCopies }).count
             : p.stride.height * p.stride.width
         let reach = Int(table.max() ?? 0) % plane
-        let tile = quad ? 96 : kernels.rowTile
+        let tile = rowsPerEntry > 1 ? 96 : kernels.rowTile
         let density = weights.density
-        let perChannel = Double(kh * kw) * (quad ? 1 - pow(1 - density, 4) : density)
+        let perChannel = Double(kh * kw) * (1 - pow(1 - density, Double(rowsPerEntry)))
         let budget = kernels.blockBudget, target = 32.0
         func fitting(_ channels: Int) -> Int { (budget / (channels * planesPerChannel) - reach) / tile * tile }
         var blockChannels = min(channelsPerGroup, max(1, Int((target / max(perChannel, 1e-3)).rounded(.up))))
@@ -732,7 +729,7 @@ private struct Planner {
         let channelBlocks = (channelsPerGroup + blockChannels - 1) / blockChannels
         return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
                      sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
-                     output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, quad: quad,
+                     output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, rowsPerEntry: rowsPerEntry,
                      blockLength: block, channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw,
                      pool: pool)
     }
@@ -760,7 +757,7 @@ extension CompressedProgram.Convolution {
     /// of its bands). Pooled, bands are of pooled rows, each reading a few
     /// more grid rows.
     mutating func splitItems(desired: Int, threads: Int, batchSize: Int) {
-        let unit = quad ? 4 : 1
+        let unit = rowsPerEntry
         let entriesPerRow = max(Double(weights.weightCount) / Double(max(weights.rows, 1)), 1)
         var chunk = min(64, Int(8192 / entriesPerRow), 65536 / gridSpan(count), rowsPerGroup)
         chunk = max(unit, chunk / unit * unit)

@@ -53,6 +53,16 @@ public enum SparseKernelSet: String, Sendable, Codable, CaseIterable, CustomStri
         }
     }
 
+    /// How many output channels share each entry (and its input loads) in a
+    /// group of `rows` rows of this density: four for nearly dense layers
+    /// (sparser rows would waste more multiply-adds on zeros than the shared
+    /// loads save), eight for dense ones where there are registers for it.
+    func rowsPerEntry(density: Double, rows: Int) -> Int {
+        if self == .avx512, density >= 0.9, rows % 8 == 0 { return 8 }
+        if density >= 0.6, rows % 4 == 0 { return 4 }
+        return 1
+    }
+
     /// `sparseConvolveRow` of this set.
     @inline(__always)
     func convolveRow(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
@@ -65,6 +75,15 @@ public enum SparseKernelSet: String, Sendable, Codable, CaseIterable, CustomStri
             SqueezeKernelsAVX512.sparseConvolveRow(entries: entries, offsets: offsets, weights: weights, input: input,
                                                    count: count, grid: grid, accumulate: accumulate)
         }
+    }
+
+    /// `sparseConvolveRows8` of this set (AVX-512 only: AVX2 has too few registers).
+    @inline(__always)
+    func convolveRows8(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>,
+                       input: UnsafePointer<Float>, count: Int, grid: UnsafeMutablePointer<Float>, gridStride: Int,
+                       accumulate: Bool) {
+        SqueezeKernelsAVX512.sparseConvolveRows8(entries: entries, offsets: offsets, weights: weights, input: input,
+                                                 count: count, grid: grid, gridStride: gridStride, accumulate: accumulate)
     }
 
     /// `sparseConvolveRows4` of this set.
