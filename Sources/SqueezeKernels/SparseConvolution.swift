@@ -153,23 +153,32 @@ public func sparseConvolveRows4(entries: Int, offsets: UnsafePointer<Int32>, wei
         j += 3 * lanes
     }
     while j < span {
-        let g = grid + j
-        var a0 = start(g, 0, accumulate), a1 = start(g + gridStride, 0, accumulate)
-        var a2 = start(g + 2 * gridStride, 0, accumulate), a3 = start(g + 3 * gridStride, 0, accumulate)
-        for e in 0..<entries {
-            let x = load(UnsafeRawPointer(input + j + Int(offsets[e])), 0)
-            let w = weights + 4 * e
-            a0 = a0.addingProduct(x, Vector(repeating: w[0]))
-            a1 = a1.addingProduct(x, Vector(repeating: w[1]))
-            a2 = a2.addingProduct(x, Vector(repeating: w[2]))
-            a3 = a3.addingProduct(x, Vector(repeating: w[3]))
-        }
-        store(a0, g, 0)
-        store(a1, g + gridStride, 0)
-        store(a2, g + 2 * gridStride, 0)
-        store(a3, g + 3 * gridStride, 0)
+        quadVector(entries: entries, offsets: offsets, weights: weights, weightStride: 4, input: input + j,
+                   grid: grid + j, gridStride: gridStride, accumulate: accumulate)
         j += lanes
     }
+}
+
+/// One vector of four rows: the tail of the multi-row kernels. Entry `e`'s
+/// weights for the four rows are `weights[weightStride * e ..< weightStride * e + 4]`.
+@inline(__always)
+private func quadVector(entries: Int, offsets: UnsafePointer<Int32>, weights: UnsafePointer<Float>, weightStride: Int,
+                        input: UnsafePointer<Float>, grid: UnsafeMutablePointer<Float>, gridStride: Int,
+                        accumulate: Bool) {
+    var a0 = start(grid, 0, accumulate), a1 = start(grid + gridStride, 0, accumulate)
+    var a2 = start(grid + 2 * gridStride, 0, accumulate), a3 = start(grid + 3 * gridStride, 0, accumulate)
+    for e in 0..<entries {
+        let x = load(UnsafeRawPointer(input + Int(offsets[e])), 0)
+        let w = weights + weightStride * e
+        a0 = a0.addingProduct(x, Vector(repeating: w[0]))
+        a1 = a1.addingProduct(x, Vector(repeating: w[1]))
+        a2 = a2.addingProduct(x, Vector(repeating: w[2]))
+        a3 = a3.addingProduct(x, Vector(repeating: w[3]))
+    }
+    store(a0, grid, 0)
+    store(a1, grid + gridStride, 0)
+    store(a2, grid + 2 * gridStride, 0)
+    store(a3, grid + 3 * gridStride, 0)
 }
 
 @inline(__always)
@@ -217,21 +226,9 @@ public func sparseConvolveRows8(entries: Int, offsets: UnsafePointer<Int32>, wei
     // The last vectors: four rows at a time.
     while j < span {
         for half in 0..<2 {
-            let g = grid + 4 * half * gridStride + j, w = weights + 4 * half
-            var a0 = start(g, 0, accumulate), a1 = start(g + gridStride, 0, accumulate)
-            var a2 = start(g + 2 * gridStride, 0, accumulate), a3 = start(g + 3 * gridStride, 0, accumulate)
-            for e in 0..<entries {
-                let x = load(UnsafeRawPointer(input + j + Int(offsets[e])), 0)
-                let we = w + 8 * e
-                a0 = a0.addingProduct(x, Vector(repeating: we[0]))
-                a1 = a1.addingProduct(x, Vector(repeating: we[1]))
-                a2 = a2.addingProduct(x, Vector(repeating: we[2]))
-                a3 = a3.addingProduct(x, Vector(repeating: we[3]))
-            }
-            store(a0, g, 0)
-            store(a1, g + gridStride, 0)
-            store(a2, g + 2 * gridStride, 0)
-            store(a3, g + 3 * gridStride, 0)
+            quadVector(entries: entries, offsets: offsets, weights: weights + 4 * half, weightStride: 8,
+                       input: input + j, grid: grid + 4 * half * gridStride + j, gridStride: gridStride,
+                       accumulate: accumulate)
         }
         j += lanes
     }
