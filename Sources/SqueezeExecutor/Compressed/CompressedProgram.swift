@@ -699,7 +699,7 @@ private struct Planner {
         // budget (see `SparseKernelSet.blockBudget`);
         // channel blocks hold enough entries (~32) that adding each block's
         // sums to the grid costs little. Blocks are whole tiles (eight of the
-        // kernel set's vectors, or 96 values for four rows at once) and whole
+        // kernel set's vectors, or 96 values for four or eight rows at once) and whole
         // 32-value granules, so that the rounding up of the last block stays
         // inside the grid's span.
         let plane = phases.map { $0.height * $0.width } ?? x.layout.copyStride
