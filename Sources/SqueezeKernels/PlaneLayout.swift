@@ -13,18 +13,24 @@
 /// straddle two cache lines, which AVX-512 loads otherwise always do.
 public struct PlaneLayout: Sendable, Hashable {
     /// The plane's size without the border.
-    public var height: Int, width: Int
+    public let height: Int, width: Int
     /// The border on each side.
-    public var padHeight: Int, padWidth: Int
+    public let padHeight: Int, padWidth: Int
     /// Planes start a multiple of this many floats apart (1: packed). With 16,
     /// a 1x1 convolution's input runs all start on a 64-byte line, so its
     /// vector loads never straddle cache lines.
-    public var planeAlignment: Int
+    public let planeAlignment: Int
     /// Rows start a multiple of this many floats apart (1: right after the
     /// border); the columns past the right border are zero.
-    public var rowAlignment: Int
+    public let rowAlignment: Int
     /// Shifted copies of each plane (1: the plane alone).
-    public var shiftedCopies: Int
+    public let shiftedCopies: Int
+    /// Floats from one row to the next.
+    public let rowStride: Int
+    /// Floats from one shifted copy of a plane to the next.
+    public let copyStride: Int
+    // Stored, not computed: plane addresses are taken per plane in the hot
+    // loops, and the roundings are integer divisions by run-time values.
 
     /// A layout with a zero border.
     public init(height: Int, width: Int, padHeight: Int = 0, padWidth: Int = 0, planeAlignment: Int = 1,
@@ -36,18 +42,13 @@ public struct PlaneLayout: Sendable, Hashable {
         self.planeAlignment = max(planeAlignment, 1)
         self.rowAlignment = max(rowAlignment, 1)
         self.shiftedCopies = max(shiftedCopies, 1)
+        rowStride = (width + 2 * padWidth + self.rowAlignment - 1) / self.rowAlignment * self.rowAlignment
+        copyStride = (rowStride * (height + 2 * padHeight) + self.planeAlignment - 1) / self.planeAlignment
+            * self.planeAlignment
     }
 
-    /// Floats from one row to the next.
-    @inline(__always) public var rowStride: Int {
-        (width + 2 * padWidth + rowAlignment - 1) / rowAlignment * rowAlignment
-    }
     /// Rows including the border.
     @inline(__always) public var paddedHeight: Int { height + 2 * padHeight }
-    /// Floats from one shifted copy of a plane to the next.
-    @inline(__always) public var copyStride: Int {
-        (rowStride * paddedHeight + planeAlignment - 1) / planeAlignment * planeAlignment
-    }
     /// Floats from one plane (all its copies) to the next.
     @inline(__always) public var planeStride: Int { shiftedCopies * copyStride }
     /// The offset of value (0, 0) from the start of the plane.

@@ -346,7 +346,14 @@ private final class RowScratch: @unchecked Sendable {
         for p in 0..<w.fanIn where present[p] {
             offsets[m] = table[p]
             positions[m - at] = Int32(p)
-            for k in 0..<count { weights[count * m + k] = slots[count * p + k] }
+            // One vector move per entry (four or eight weights), not a loop.
+            if count == 4 {
+                UnsafeMutableRawPointer(weights + 4 * m).storeBytes(
+                    of: UnsafeRawPointer(slots + 4 * p).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+            } else {
+                UnsafeMutableRawPointer(weights + 8 * m).storeBytes(
+                    of: UnsafeRawPointer(slots + 8 * p).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            }
             m += 1
         }
         split(m - at, at: at, blockPositions: blockPositions, blocks: blocks, splits: splits)

@@ -180,7 +180,7 @@ private struct Planner {
         var channels: Int
         var height: Int, width: Int
         var padHeight = 0, padWidth = 0
-        /// Set to 16 for convolution inputs (see `PlaneLayout.planeAlignment`).
+        /// Set for convolution inputs (see `SparseKernelSet.planeAlignment`).
         var planeAlignment = 1
         /// Set for the inputs of kernels wider or taller than one (see
         /// `PlaneLayout.shiftedCopies`).
@@ -392,8 +392,8 @@ private struct Planner {
                 let st = blobs[input].storage
                 storages[st].padHeight = max(storages[st].padHeight, p.padding.height)
                 storages[st].padWidth = max(storages[st].padWidth, p.padding.width)
-                storages[st].planeAlignment = 16
-                if p.kernel.height > 1 || p.kernel.width > 1 {
+                storages[st].planeAlignment = kernels.planeAlignment
+                if kernels.keepsShiftedCopies, p.kernel.height > 1 || p.kernel.width > 1 {
                     // Rows on 64-byte lines, and a copy per column shift of
                     // the kernel: every tap's loads stay on lines.
                     storages[st].rowAlignment = 16

@@ -53,6 +53,24 @@ public enum SparseKernelSet: String, Sendable, Codable, CaseIterable, CustomStri
         }
     }
 
+    /// Floats between the planes of a convolution's input: every plane then
+    /// starts at the same alignment, one whole vector (AVX2: 32 bytes) or one
+    /// cache line (AVX-512: 64 bytes, so 1x1 loads never straddle two lines).
+    var planeAlignment: Int {
+        switch self {
+        case .avx2: 8
+        case .avx512: 16
+        }
+    }
+
+    /// Whether inputs of kernels wider than one column keep rows on cache
+    /// lines and a shifted copy per column tap (`PlaneLayout.shiftedCopies`).
+    /// AVX-512 only: a straddling 64-byte load costs two, so the copies win
+    /// (5 % at two threads on Zen 5); with AVX2 only half the loads straddle
+    /// and the wider rows and extra writes lost (1 thread 4 %, 2 threads 11 %
+    /// slower on Zen 5 than without).
+    var keepsShiftedCopies: Bool { self == .avx512 }
+
     /// How many output channels share each entry (and its input loads) in a
     /// group of `rows` rows of this density: four for nearly dense layers
     /// (sparser rows would waste more multiply-adds on zeros than the shared

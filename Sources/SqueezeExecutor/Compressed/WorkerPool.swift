@@ -86,7 +86,9 @@ private final class Crew: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             drain(generation: generation, thread: 0)
-            while completedItems.load(ordering: .acquiring) < items { squeeze_cpu_pause() }
+            // No PAUSE here: the caller picks up the worker's last item as
+            // soon as it lands (PAUSE is ~64 cycles on Zen).
+            while completedItems.load(ordering: .acquiring) < items {}
             self.body = nil
         }
     }
