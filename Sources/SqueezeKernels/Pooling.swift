@@ -208,6 +208,37 @@ public func globalAveragePool(planes: Int, planeSize: Int, input: UnsafePointer<
     globalAveragePool(planes: planes, input: input, inputLayout: PlaneLayout(height: 1, width: planeSize), output: output)
 }
 
+/// The mean of a convolution's grid plane after `+ bias` and the leaky ReLU
+/// with `reluSlope` (when given): global average pooling folded into the
+/// convolution. Row `y` of the plane is `grid[y * gridWidth ..< y * gridWidth + width]`.
+/// Sums as `globalAveragePool` does (rows in float lanes, rows in double), so
+/// the result equals pooling the stored plane.
+public func meanOfGridPlane(_ grid: UnsafePointer<Float>, gridWidth: Int, height: Int, width: Int, bias: Float,
+                            reluSlope: Float?) -> Float {
+    let b = SIMD8<Float>(repeating: bias), zero = SIMD8<Float>(repeating: 0), s = SIMD8<Float>(repeating: reluSlope ?? 0)
+    var sum: Double = 0
+    for y in 0..<height {
+        let line = grid + y * gridWidth
+        var lanes = SIMD8<Float>()
+        var x = 0
+        while x + 8 <= width {
+            var v = UnsafeRawPointer(line + x).loadUnaligned(as: SIMD8<Float>.self) + b
+            if reluSlope != nil { v = v.replacing(with: v * s, where: v .< zero) }
+            lanes += v
+            x += 8
+        }
+        var row = Double(lanes.sum())
+        while x < width {
+            var v = line[x] + bias
+            if let slope = reluSlope, v < 0 { v *= slope }
+            row += Double(v)
+            x += 1
+        }
+        sum += row
+    }
+    return Float(sum / Double(height * width))
+}
+
 /// Global average pooling of planes in any layout into one dense value per plane.
 public func globalAveragePool(planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout, output: UnsafeMutablePointer<Float>) {
     let count = Double(inputLayout.height * inputLayout.width)

@@ -248,7 +248,11 @@ public final class CompressedExecutor: InferenceEngine {
                 for k in 0..<c.chunkRows {
                     let bias = c.weights.bias.isEmpty ? 0 : c.weights.bias[first + k]
                     let output = a + c.output.plane(n, first + k)
-                    if let g = c.pool {
+                    if let g = c.pool, c.poolAverages {
+                        var mean = meanOfGridPlane(s.grid + k * span, gridWidth: c.gridWidth, height: g.height, width: g.width,
+                                                   bias: bias, reluSlope: c.reluSlope)
+                        storeGridPlane(&mean, gridWidth: 1, bias: 0, reluSlope: nil, output: output, layout: c.output.layout)
+                    } else if let g = c.pool {
                         maxPoolPlane(g, input: s.grid + k * span, rowStride: c.gridWidth, rows: rows, bias: bias,
                                      reluSlope: c.reluSlope, output: output, outputLayout: c.output.layout)
                     } else {

@@ -146,10 +146,12 @@ extension CompressedProgram {
             Double(weights.weightCount) / Double(max(weights.rows, 1)) * Double(chunkRows) * Double(gridSpan(count))
                 / Double(bands)
         }
-        /// Max pooling that reads only this convolution's output: the grid is
+        /// Pooling that reads only this convolution's output: the grid is
         /// pooled straight into `output` (the pooled blob, bands counted in
-        /// its rows), and the unpooled output is never stored.
+        /// its rows), and the unpooled output is never stored. Max pooling,
+        /// or global average pooling when `poolAverages`.
         let pool: PoolingGeometry?
+        let poolAverages: Bool
     }
 
     /// A fully connected layer over a blob in any layout.
@@ -204,10 +206,17 @@ private struct Planner {
         var isShared = false
     }
 
+    /// A pooling folded into the convolutions that produce its input.
+    struct FoldedPool {
+        var geometry: PoolingGeometry
+        /// Global average pooling (else max pooling).
+        var average: Bool
+    }
+
     /// A step before the arena is laid out: which blobs it reads and writes.
     enum Pending {
         case convolution(layer: Layer, ConvolutionParameters, LayerShapes, input: Int, output: Int, phases: Int?, relu: Float?,
-                         pool: PoolingGeometry? = nil)
+                         pool: FoldedPool? = nil)
         case innerProduct(layer: Layer, LayerShapes, input: Int, output: Int, relu: Float?)
         case pool(PoolingParameters, LayerShapes, input: Int, output: Int)
         case copy(input: Int, output: Int, reluSlope: Float?)
@@ -292,7 +301,7 @@ private struct Planner {
         }
         guard outputShape.rank <= 4 else { throw .unsupportedTopology("its output has rank \(outputShape.rank)") }
         let inputBlob = current[inputName]!
-        fuseMaxPooling(keeping: [inputBlob, outputBlob])
+        fusePooling(keeping: [inputBlob, outputBlob])
         try assignLifetimes(input: inputBlob, output: outputBlob)
         var arenaSize = allocate()
         var steps: [CompressedProgram.Step] = [], names: [String] = []
@@ -480,16 +489,20 @@ private struct Planner {
         }
     }
 
-    /// Folds each max pooling into the convolutions that produce its input,
-    /// when nothing else reads that input: they pool their grids straight into
-    /// the pooled blob (each its own channel slice), so the full-size output is
-    /// never written nor read back. Pooling commutes with the bias and a ReLU
-    /// of slope at least zero, so the results are the same.
-    private mutating func fuseMaxPooling(keeping kept: [Int]) {
+    /// Folds each max pooling, and each global average pooling, into the
+    /// convolutions that produce its input, when nothing else reads that
+    /// input: they pool their grids straight into the pooled blob (each its
+    /// own channel slice), so the full-size output is never written nor read
+    /// back. Max pooling commutes with the bias and a ReLU of slope at least
+    /// zero, so the results are the same; the average is taken of the
+    /// finished values (bias and ReLU first), as the pooling would.
+    private mutating func fusePooling(keeping kept: [Int]) {
         var fused = Set<Int>()
         for (index, step) in pending.enumerated() {
-            guard case .pool(let params, let s, let input, let output) = step, params.method == .max, !params.isGlobal
+            guard case .pool(let params, let s, let input, let output) = step,
+                  params.method == .max && !params.isGlobal || params.method == .average && params.isGlobal
             else { continue }
+            let average = params.method == .average
             let storage = blobs[input].storage
             guard !kept.contains(where: { blobs[$0].storage == storage }),
                   blobs[input].channelOffset == 0, blobs[input].channels == storages[storage].channels else { continue }
@@ -500,9 +513,10 @@ private struct Planner {
             // Only convolutions write it, all before the pooling, and only it reads it.
             guard !writers.isEmpty, writers.allSatisfy({ w in
                 guard w < index, case .convolution(_, _, _, let i, _, _, let relu, nil) = pending[w] else { return false }
-                return blobs[i].storage != storage && (relu ?? 0) >= 0
+                return blobs[i].storage != storage && (average || (relu ?? 0) >= 0)
             }) else { continue }
-            let geometry = PoolingGeometry(input: s.inputs[0], output: s.outputs[0], pooling: params)
+            let geometry = FoldedPool(geometry: PoolingGeometry(input: s.inputs[0], output: s.outputs[0], pooling: params),
+                                      average: average)
             for w in writers {
                 guard case .convolution(let l, let p, let sh, let i, let o, let ph, let relu, nil) = pending[w] else { continue }
                 let slice = blobs.count
@@ -637,7 +651,7 @@ private struct Planner {
 
     private func convolution(_ layer: Layer, _ p: ConvolutionParameters, _ s: LayerShapes, input x: CompressedProgram.View,
                              output y: CompressedProgram.View, phases: Storage?, relu: Float?,
-                             pool: PoolingGeometry?) throws(ExecutorError)
+                             pool: FoldedPool?) throws(ExecutorError)
         -> CompressedProgram.Convolution
     {
         guard let weights = network.weights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
@@ -731,7 +745,7 @@ private struct Planner {
                      sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
                      output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, rowsPerEntry: rowsPerEntry,
                      blockLength: block, channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw,
-                     pool: pool)
+                     pool: pool?.geometry, poolAverages: pool?.average ?? false)
     }
 }
 
