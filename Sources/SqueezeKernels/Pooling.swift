@@ -211,8 +211,9 @@ public func globalAveragePool(planes: Int, planeSize: Int, input: UnsafePointer<
 /// The mean of a convolution's grid plane after `+ bias` and the leaky ReLU
 /// with `reluSlope` (when given): global average pooling folded into the
 /// convolution. Row `y` of the plane is `grid[y * gridWidth ..< y * gridWidth + width]`.
-/// Sums as `globalAveragePool` does (rows in float lanes, rows in double), so
-/// the result equals pooling the stored plane.
+/// A row is summed in float lanes, the rows in double (so large planes do not
+/// lose precision); `globalAveragePool` is this with nothing added, so the
+/// result equals pooling the stored plane.
 public func meanOfGridPlane(_ grid: UnsafePointer<Float>, gridWidth: Int, height: Int, width: Int, bias: Float,
                             reluSlope: Float?) -> Float {
     let b = SIMD8<Float>(repeating: bias), zero = SIMD8<Float>(repeating: 0), s = SIMD8<Float>(repeating: reluSlope ?? 0)
@@ -241,26 +242,9 @@ public func meanOfGridPlane(_ grid: UnsafePointer<Float>, gridWidth: Int, height
 
 /// Global average pooling of planes in any layout into one dense value per plane.
 public func globalAveragePool(planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout, output: UnsafeMutablePointer<Float>) {
-    let count = Double(inputLayout.height * inputLayout.width)
     for p in 0..<planes {
-        let src = input + p * inputLayout.planeStride + inputLayout.origin
-        var sum: Double = 0
-        for y in 0..<inputLayout.height {
-            // A row is summed in float lanes, the rows in double.
-            let line = src + y * inputLayout.rowStride
-            var lanes = SIMD8<Float>()
-            var x = 0
-            while x + 8 <= inputLayout.width {
-                lanes += UnsafeRawPointer(line + x).loadUnaligned(as: SIMD8<Float>.self)
-                x += 8
-            }
-            var row = Double(lanes.sum())
-            while x < inputLayout.width {
-                row += Double(line[x])
-                x += 1
-            }
-            sum += row
-        }
-        output[p] = Float(sum / count)
+        // The plane's rows as a grid with nothing added (x + 0 is x).
+        output[p] = meanOfGridPlane(input + p * inputLayout.planeStride + inputLayout.origin, gridWidth: inputLayout.rowStride,
+                                    height: inputLayout.height, width: inputLayout.width, bias: 0, reluSlope: nil)
     }
 }

@@ -738,7 +738,7 @@ private struct Planner {
         if blockChannels == channelsPerGroup {
             // One block of all channels: no grid re-reads, so a longer block
             // (input runs ~64 KB, from L2) pays for fewer passes over the rows.
-            block = max(tile, (max(budget, 16384) / (channelsPerGroup * planesPerChannel) - reach) / tile * tile)
+            block = max(tile, (16384 / (channelsPerGroup * planesPerChannel) - reach) / tile * tile)
         }
         let channelBlocks = (channelsPerGroup + blockChannels - 1) / blockChannels
         return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
