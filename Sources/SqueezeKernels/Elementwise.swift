@@ -49,3 +49,18 @@ public func softmax(outer: Int, classes: Int, inner: Int, input: UnsafePointer<F
     }
 }
 
+
+/// `y[i] += x[i]` for `i` in `0..<count`.
+public func add(count: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    var i = 0
+    while i + 8 <= count {
+        let sum = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            + UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        y[i] += x[i]
+        i += 1
+    }
+}

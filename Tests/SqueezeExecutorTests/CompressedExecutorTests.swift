@@ -100,6 +100,11 @@ struct CompressedExecutorTests {
                 + conv("next", "cat", "num_output: 6 kernel_size: 1")
                 + layer("pool", "Pooling", ["next"], "pool", "pooling_param { pool: MAX kernel_size: 3 stride: 2 }")
                 + conv("last", "pool", "num_output: 4 kernel_size: 3 pad: 1")),
+        Case(name: "a 1x1 convolution alone reading a fire module (partial sums in the expands' job)", input: [6, 13, 11],
+             layers: fire("data", squeeze: 8, expand: 24)
+                + conv("next", "cat", "num_output: 10 kernel_size: 1")
+                + layer("rn", "ReLU", ["next"], "next", "relu_param { negative_slope: 0.05 }")
+                + conv("last", "next", "num_output: 4 kernel_size: 3 pad: 1")),
     ]
 
     static func network(_ c: Case, batch: Int) throws -> Network {
@@ -202,6 +207,21 @@ struct CompressedExecutorTests {
         #expect(try steps("7x7 stride 2") == ["conv1 + pool1 (phases)", "conv1 + pool1"])
         #expect(try steps("fire module pooled") == ["squeeze", "e1 + e3 + pool", "after"])
         #expect(try steps("a max pool's input") == ["c", "pool", "e (phases)", "e", "final"])
+    }
+
+    @Test("a 1x1 convolution that alone reads a job's output becomes partial sums there, at batch 1 on threads")
+    func partialSums() throws {
+        let c = try #require(Self.cases.first { $0.name.hasPrefix("a 1x1 convolution alone") })
+        func steps(batch: Int, threads: Int) throws -> [String] {
+            let executor = try CompressedNetwork(model: Self.model(Self.network(c, batch: batch), form: .pruned, seed: 1))
+                .program(batchSize: batch, threads: threads).makeExecutor()
+            executor.startProfiling()
+            return executor.profile?.names ?? []
+        }
+        #expect(try steps(batch: 1, threads: 2) == ["squeeze", "e1 + e3 + next (partial sums)", "next (sum)", "last"])
+        // One thread has nothing to gather; a batch would need partial sums per image.
+        #expect(try steps(batch: 1, threads: 1) == ["squeeze", "e1 + e3", "next", "last"])
+        #expect(try steps(batch: 3, threads: 2) == ["squeeze", "e1 + e3", "next", "last"])
     }
 
     @Test("wrong input and output sizes are refused")

@@ -13,6 +13,11 @@ public final class CompressedExecutor: InferenceEngine {
     private let arena: UnsafeMutableBufferPointer<Float>
     private let allocation: UnsafeMutableRawPointer
     private let scratch: [RowScratch]
+    /// Per thread: partial sums of a 1x1 convolution and its decoded entries
+    /// (empty when the program has none).
+    private let partials: [RowScratch]
+    /// The run of the job whose items made the current partial sums.
+    private var partialRun = -1
     private let pool: WorkerPool
     /// Counts convolutions run, so scratch can tell a chunk it decoded for this one.
     private var convolutionRun = 0
@@ -32,6 +37,10 @@ public final class CompressedExecutor: InferenceEngine {
         scratch = (0..<program.threads).map { _ in
             RowScratch(gridSize: program.gridSize, fanIn: program.maxFanIn, entries: program.entryCapacity,
                        splits: program.maxChunkRows * (program.maxChannelBlocks + 1))
+        }
+        let sizes = program.partialScratch
+        partials = sizes.grid == 0 ? [] : (0..<program.threads).map { _ in
+            RowScratch(gridSize: sizes.grid, fanIn: sizes.fanIn, entries: sizes.entries, splits: sizes.splits)
         }
         pool = WorkerPool(threads: program.threads)
     }
@@ -103,7 +112,11 @@ public final class CompressedExecutor: InferenceEngine {
         let batch = program.batchSize
         switch step {
         case .convolutions(let group):
-            convolve(group)
+            convolve(group, partial: nil)
+        case .convolutionsWithPartials(let group, let partial):
+            convolve(group, partial: partial)
+        case .sumPartials(let partial):
+            sumPartials(partial)
         case .innerProduct(let f):
             innerProduct(f)
         case .splitPhases(let s):
@@ -158,8 +171,9 @@ public final class CompressedExecutor: InferenceEngine {
         }
     }
 
-    /// Runs independent convolutions as one job: their items side by side.
-    private func convolve(_ group: [CompressedProgram.Convolution]) {
+    /// Runs independent convolutions as one job: their items side by side,
+    /// each adding its share of `partial` when given.
+    private func convolve(_ group: [CompressedProgram.Convolution], partial: CompressedProgram.PartialSums?) {
         var ends: [Int] = []
         var total = 0
         for c in group {
@@ -167,11 +181,55 @@ public final class CompressedExecutor: InferenceEngine {
             ends.append(total)
         }
         let firstRun = convolutionRun &+ 1
-        convolutionRun &+= group.count
+        convolutionRun &+= group.count + 1
+        let run = convolutionRun
+        if partial != nil { partialRun = run }
         pool.run(items: total) { item, thread in
             var k = 0
             while item >= ends[k] { k += 1 }
-            convolutionItem(group[k], item - (k == 0 ? 0 : ends[k - 1]), thread: thread, run: firstRun &+ k)
+            let local = item - (k == 0 ? 0 : ends[k - 1])
+            convolutionItem(group[k], local, thread: thread, run: firstRun &+ k)
+            if let partial {
+                // Partial sums need whole planes: their producers run one band, batch 1.
+                let channels = partial.channelBases[k] + local * group[k].chunkRows
+                addPartial(partial, channels: channels..<(channels + group[k].chunkRows), thread: thread, run: run)
+            }
+        }
+    }
+
+    /// Adds input channels `channels`' share of `partial`'s convolution to this
+    /// thread's partial sums (the first share this run sets them).
+    private func addPartial(_ partial: CompressedProgram.PartialSums, channels: Range<Int>, thread: Int, run: Int) {
+        let c = partial.convolution
+        let p = partials[thread]
+        let first = p.decodedChunk.run != run
+        c.table.withUnsafeBufferPointer { table in
+            if first {
+                p.decodedChunk = (run, 0)
+                decodeChunk(c, first: 0, scratch: p, table: table.baseAddress!)
+            }
+        }
+        let blocks = (channels.lowerBound / partial.blockChannels)..<(channels.upperBound / partial.blockChannels)
+        accumulateGrid(c, scratch: p, source: UnsafePointer(arena.baseAddress! + c.source), blocks: blocks,
+                       values: 0..<c.count, setsGrid: first, blocksPerPass: partial.blocksPerPass)
+    }
+
+    /// The 1x1 convolution's output rows from the threads' partial sums: added
+    /// into the first thread's, then biased, through its ReLU, and stored.
+    private func sumPartials(_ partial: CompressedProgram.PartialSums) {
+        let c = partial.convolution
+        let a = arena.baseAddress!
+        let span = gridSpan(c.count)
+        let made = partials.filter { $0.decodedChunk.run == partialRun }
+        guard let into = made.first else { return }
+        let rowsPerItem = 4
+        pool.run(items: (c.weights.rows + rowsPerItem - 1) / rowsPerItem) { item, _ in
+            for k in (item * rowsPerItem)..<min(c.weights.rows, (item + 1) * rowsPerItem) {
+                let sum = into.grid + k * span
+                for other in made.dropFirst() { add(count: c.count, other.grid + k * span, into: sum) }
+                storeGridPlane(sum, gridWidth: c.gridWidth, bias: c.weights.bias.isEmpty ? 0 : c.weights.bias[k],
+                               reluSlope: c.reluSlope, output: a + c.output.plane(0, k), layout: c.output.layout)
+            }
         }
     }
 
@@ -180,8 +238,6 @@ public final class CompressedExecutor: InferenceEngine {
     /// decoded-chunk cache.
     private func convolutionItem(_ c: CompressedProgram.Convolution, _ item: Int, thread: Int, run convolutionRun: Int) {
         let a = arena.baseAddress!
-        let kernels = program.kernels
-        let unit = c.rowsPerEntry
         let chunksPerImage = c.weights.rows / c.chunkRows
         let span = gridSpan(c.count)
         let height = c.output.layout.height
@@ -199,52 +255,18 @@ public final class CompressedExecutor: InferenceEngine {
                         ..< g.window(output: rows.upperBound - 1, axis: .vertical).positions.upperBound
                 } ?? rows
                 let source = UnsafePointer(a + c.source + n * c.sourceImageStride + (first / c.rowsPerGroup) * c.sourceGroupStride)
-                // Decode the chunk once: unit u's entries of channel block b
-                // are splits[u * (blocks + 1) + b] ..< splits[u * (blocks + 1) + b + 1].
-                let units = c.chunkRows / unit, blocks = c.channelBlocks
                 // Bands of one chunk come one after another: a thread that
                 // decoded this chunk for the previous band still holds it.
-                let decoded = s.decodedChunk == (convolutionRun, first)
-                s.decodedChunk = (convolutionRun, first)
-                var total = 0
-                for u in 0..<units where !decoded {
-                    let splits = s.splits + u * (blocks + 1)
-                    total += unit > 1
-                        ? s.decodeRows(c.weights, firstRow: first + unit * u, count: unit, table: table.baseAddress!,
-                                       at: total, blockPositions: c.channelBlockPositions, blocks: blocks, splits: splits)
-                        : s.decodeRow(c.weights, row: first + u, table: table.baseAddress!, at: total,
-                                      blockPositions: c.channelBlockPositions, blocks: blocks, splits: splits)
+                if s.decodedChunk != (convolutionRun, first) {
+                    s.decodedChunk = (convolutionRun, first)
+                    decodeChunk(c, first: first, scratch: s, table: table.baseAddress!)
                 }
                 // The band's grid values from a 32-value boundary (the extra
                 // values before it land in this thread's own grid, unused).
-                var start = gridRows.lowerBound * c.gridWidth & ~31
-                let end = (gridRows.upperBound - 1) * c.gridWidth + gridColumns
-                while start < end {
-                    let length = min(c.blockLength, end - start)
-                    for b in 0..<blocks {
-                        for u in 0..<units {
-                            let splits = s.splits + u * (blocks + 1)
-                            let e = splits[b], entries = splits[b + 1] - e
-                            // Block 0 always runs: it sets the grid, even to zeros.
-                            if b > 0, entries == 0 { continue }
-                            let grid = s.grid + u * unit * span + start
-                            switch unit {
-                            case 8:
-                                kernels.convolveRows8(entries: entries, offsets: s.offsets + e, weights: s.weights + 8 * e,
-                                                      input: source + start, count: length, grid: grid, gridStride: span,
-                                                      accumulate: b > 0)
-                            case 4:
-                                kernels.convolveRows4(entries: entries, offsets: s.offsets + e, weights: s.weights + 4 * e,
-                                                      input: source + start, count: length, grid: grid, gridStride: span,
-                                                      accumulate: b > 0)
-                            default:
-                                kernels.convolveRow(entries: entries, offsets: s.offsets + e, weights: s.weights + e,
-                                                    input: source + start, count: length, grid: grid, accumulate: b > 0)
-                            }
-                        }
-                    }
-                    start += length
-                }
+                accumulateGrid(c, scratch: s, source: source, blocks: 0..<c.channelBlocks,
+                               values: (gridRows.lowerBound * c.gridWidth & ~31)
+                                   ..< ((gridRows.upperBound - 1) * c.gridWidth + gridColumns),
+                               setsGrid: true)
                 for k in 0..<c.chunkRows {
                     let bias = c.weights.bias.isEmpty ? 0 : c.weights.bias[first + k]
                     let output = a + c.output.plane(n, first + k)
@@ -260,6 +282,59 @@ public final class CompressedExecutor: InferenceEngine {
                                        output: output, layout: c.output.layout)
                     }
                 }
+        }
+    }
+
+    /// Decodes rows `first ..< first + c.chunkRows` into `s`: unit u's entries
+    /// of channel block b are splits[u * (blocks + 1) + b] ..< splits[u * (blocks + 1) + b + 1].
+    private func decodeChunk(_ c: CompressedProgram.Convolution, first: Int, scratch s: RowScratch, table: UnsafePointer<Int32>) {
+        let unit = c.rowsPerEntry, blocks = c.channelBlocks
+        var total = 0
+        for u in 0..<(c.chunkRows / unit) {
+            let splits = s.splits + u * (blocks + 1)
+            total += unit > 1
+                ? s.decodeRows(c.weights, firstRow: first + unit * u, count: unit, table: table, at: total,
+                               blockPositions: c.channelBlockPositions, blocks: blocks, splits: splits)
+                : s.decodeRow(c.weights, row: first + u, table: table, at: total,
+                              blockPositions: c.channelBlockPositions, blocks: blocks, splits: splits)
+        }
+    }
+
+    /// Adds the decoded chunk's entries of channel blocks `blocks` into its
+    /// grids over grid values `values`, one spatial block at a time and
+    /// `blocksPerPass` channel blocks per pass over it; with `setsGrid`, the
+    /// first pass sets the grids instead (even to zeros).
+    private func accumulateGrid(_ c: CompressedProgram.Convolution, scratch s: RowScratch, source: UnsafePointer<Float>,
+                                blocks: Range<Int>, values: Range<Int>, setsGrid: Bool, blocksPerPass: Int = 1) {
+        let kernels = program.kernels
+        let unit = c.rowsPerEntry, units = c.chunkRows / unit, stride = c.channelBlocks + 1
+        let span = gridSpan(c.count)
+        var start = values.lowerBound
+        while start < values.upperBound {
+            let length = min(c.blockLength, values.upperBound - start)
+            for b in Swift.stride(from: blocks.lowerBound, to: blocks.upperBound, by: blocksPerPass) {
+                let accumulate = !setsGrid || b > blocks.lowerBound
+                let next = min(b + blocksPerPass, blocks.upperBound)
+                for u in 0..<units {
+                    let e = s.splits[u * stride + b], entries = s.splits[u * stride + next] - e
+                    if accumulate, entries == 0 { continue }
+                    let grid = s.grid + u * unit * span + start
+                    switch unit {
+                    case 8:
+                        kernels.convolveRows8(entries: entries, offsets: s.offsets + e, weights: s.weights + 8 * e,
+                                              input: source + start, count: length, grid: grid, gridStride: span,
+                                              accumulate: accumulate)
+                    case 4:
+                        kernels.convolveRows4(entries: entries, offsets: s.offsets + e, weights: s.weights + 4 * e,
+                                              input: source + start, count: length, grid: grid, gridStride: span,
+                                              accumulate: accumulate)
+                    default:
+                        kernels.convolveRow(entries: entries, offsets: s.offsets + e, weights: s.weights + e,
+                                            input: source + start, count: length, grid: grid, accumulate: accumulate)
+                    }
+                }
+            }
+            start += length
         }
     }
 

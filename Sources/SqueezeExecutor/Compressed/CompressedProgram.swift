@@ -36,13 +36,17 @@ public final class CompressedProgram: Sendable {
     let entryCapacity: Int
     let maxChunkRows: Int
     let maxChannelBlocks: Int
+    /// Per-thread scratch for partial sums (all zero when no step has them).
+    let partialScratch: PartialSums.ScratchSize
 
     /// Bytes of weight data an executor reads: the compact weights plus each
     /// layer's table from row position to input offset.
     public var weightBytesResident: Int {
         network.weightBytes + steps.reduce(0) { total, step in
             switch step {
-            case .convolutions(let group): group.reduce(total) { $0 + $1.table.count * 4 }
+            case .convolutions(let group), .convolutionsWithPartials(let group, _):
+                group.reduce(total) { $0 + $1.table.count * 4 }
+            case .sumPartials(let p): total + p.convolution.table.count * 4
             case .innerProduct(let f): total + f.table.count * 4
             default: total
             }
@@ -72,6 +76,7 @@ public final class CompressedProgram: Sendable {
         entryCapacity = plan.entryCapacity
         maxChunkRows = plan.maxChunkRows
         maxChannelBlocks = plan.maxChannelBlocks
+        partialScratch = plan.partialScratch
         inputShape = plan.inputShape
         outputShape = plan.outputShape
     }
@@ -99,6 +104,13 @@ extension CompressedProgram {
         /// Convolutions run as one job: none reads what another writes
         /// (a fire module's two expand layers), so no barrier between them.
         case convolutions([Convolution])
+        /// Convolutions run as one job whose items each also add what their
+        /// output planes contribute to the 1x1 convolution that reads only
+        /// them, into per-thread partial sums (`PartialSums`).
+        case convolutionsWithPartials([Convolution], PartialSums)
+        /// The 1x1 convolution's output: the threads' partial sums added, with
+        /// bias and ReLU, stored in its output layout.
+        case sumPartials(PartialSums)
         case innerProduct(InnerProduct)
         case splitPhases(PhaseSplit)
         case maxPool(PoolingGeometry, input: View, output: View)
@@ -128,19 +140,22 @@ extension CompressedProgram {
         /// Rows that share each entry's input loads: 1, 4 or 8 (see
         /// `SparseKernelSet.rowsPerEntry`).
         let rowsPerEntry: Int
+        /// A 1x1 convolution with stride 1, no padding and one group: output
+        /// value i reads input value i of every channel.
+        let pointwise: Bool
         /// Rows decoded together and run over each spatial block in turn, so a
         /// block of input is read from cache by all of them (set by `splitItems`).
         var chunkRows = 1
         /// Grid values per spatial block.
-        let blockLength: Int
+        var blockLength: Int
         /// Bands of output rows run as separate items, so layers with few
         /// chunks still keep every thread busy (set by `splitItems`).
         var bands = 1
         /// A row's entries run one block of input channels at a time over each
         /// spatial block, so the input runs they read stay in L1: blocks per
         /// group, and row positions per block.
-        let channelBlocks: Int
-        let channelBlockPositions: Int
+        var channelBlocks: Int
+        var channelBlockPositions: Int
         /// Multiply-adds of one work item (a chunk of rows over one band), roughly.
         var itemCost: Double {
             Double(weights.weightCount) / Double(max(weights.rows, 1)) * Double(chunkRows) * Double(gridSpan(count))
@@ -248,6 +263,7 @@ private struct Planner {
         var entryCapacity: Int
         var maxChunkRows: Int
         var maxChannelBlocks: Int
+        var partialScratch: CompressedProgram.PartialSums.ScratchSize
         var inputShape: TensorShape
         var outputShape: TensorShape
     }
@@ -321,6 +337,8 @@ private struct Planner {
         }
         // While the last step is a group of convolutions: the storages it reads and writes.
         var groupReads: [Int] = [], groupWrites: [Int] = []
+        // Per step: the storages it reads and writes (for folding 1x1 readers).
+        var stepReads: [[Int]] = [], stepWrites: [[Int]] = []
         for (p, name) in zip(pending, pendingNames) {
             let resolved = try resolve(p)
             // A convolution joins the group before it when it neither reads
@@ -340,6 +358,12 @@ private struct Planner {
                 }
                 groupReads.append(input)
                 groupWrites.append(output)
+                if stepReads.count < steps.count {
+                    stepReads.append([])
+                    stepWrites.append([])
+                }
+                stepReads[steps.count - 1] = groupReads
+                stepWrites[steps.count - 1] = groupWrites
                 continue
             }
             groupReads = []
@@ -347,6 +371,8 @@ private struct Planner {
             for step in resolved {
                 if case .splitPhases = step { names.append(name + " (phases)") } else { names.append(name) }
                 steps.append(step)
+                stepReads.append(p.reads.map { blobs[$0].storage })
+                stepWrites.append([blobs[p.writes].storage])
             }
         }
         for (i, step) in steps.enumerated() {
@@ -362,9 +388,27 @@ private struct Planner {
             }
             if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
         }
+        var partialSizes = CompressedProgram.PartialSums.ScratchSize()
+        if batchSize == 1, threads > 1 {
+            let kept = [blobs[inputBlob].storage, blobs[outputBlob].storage]
+            for i in steps.indices.dropLast() {
+                guard case .convolutions(let group) = steps[i], case .convolutions(let next) = steps[i + 1], next.count == 1,
+                      let input = stepReads[i + 1].first, stepReads[i + 1].count == 1, !kept.contains(input),
+                      stepWrites[i].allSatisfy({ $0 == input }),
+                      stepReads.indices.allSatisfy({ $0 == i + 1 || !stepReads[$0].contains(input) }),
+                      let partial = CompressedProgram.PartialSums(consumer: next[0], producers: group)
+                else { continue }
+                steps[i] = .convolutionsWithPartials(group, partial)
+                steps[i + 1] = .sumPartials(partial)
+                names[i] += " + " + next[0].name + " (partial sums)"
+                names[i + 1] = next[0].name + " (sum)"
+                partialSizes.include(partial)
+            }
+        }
         return Plan(steps: steps, names: names, input: view(inputBlob), output: view(outputBlob), arenaSize: arenaSize,
                     gridSize: gridSize, maxFanIn: maxFanIn, entryCapacity: entryCapacity,
-                    maxChunkRows: maxChunkRows, maxChannelBlocks: maxChannelBlocks, inputShape: inputShape, outputShape: outputShape)
+                    maxChunkRows: maxChunkRows, maxChannelBlocks: maxChannelBlocks, partialScratch: partialSizes,
+                    inputShape: inputShape, outputShape: outputShape)
     }
 
     private mutating func emit(_ step: Pending) {
@@ -744,6 +788,8 @@ private struct Planner {
         return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
                      sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
                      output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, rowsPerEntry: rowsPerEntry,
+                     pointwise: phases == nil && kh == 1 && kw == 1 && p.groups == 1
+                        && p.padding.height == 0 && p.padding.width == 0,
                      blockLength: block, channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw,
                      pool: pool?.geometry, poolAverages: pool?.average ?? false)
     }
