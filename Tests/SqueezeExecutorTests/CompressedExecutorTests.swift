@@ -105,6 +105,13 @@ struct CompressedExecutorTests {
                 + conv("next", "cat", "num_output: 10 kernel_size: 1")
                 + layer("rn", "ReLU", ["next"], "next", "relu_param { negative_slope: 0.05 }")
                 + conv("last", "next", "num_output: 4 kernel_size: 3 pad: 1")),
+        Case(name: "partial sums whose output two steps read (summed by a step of its own)", input: [6, 13, 11],
+             layers: fire("data", squeeze: 8, expand: 24)
+                + conv("next", "cat", "num_output: 10 kernel_size: 1")
+                + layer("rn", "ReLU", ["next"], "next")
+                + conv("last", "next", "num_output: 4 kernel_size: 3 pad: 1")
+                + layer("pool", "Pooling", ["next"], "pool", "pooling_param { pool: MAX kernel_size: 3 stride: 1 pad: 1 }")
+                + layer("both", "Concat", ["last", "pool"], "both")),
     ]
 
     static func network(_ c: Case, batch: Int) throws -> Network {
@@ -209,16 +216,19 @@ struct CompressedExecutorTests {
         #expect(try steps("a max pool's input") == ["c", "pool", "e (phases)", "e", "final"])
     }
 
-    @Test("a 1x1 convolution that alone reads a job's output becomes partial sums there, at batch 1 on threads")
+    @Test("a 1x1 convolution that alone reads a job's output becomes partial sums there, at batch 1 on two or more threads")
     func partialSums() throws {
-        let c = try #require(Self.cases.first { $0.name.hasPrefix("a 1x1 convolution alone") })
-        func steps(batch: Int, threads: Int) throws -> [String] {
+        func steps(_ name: String = "a 1x1 convolution alone", batch: Int, threads: Int) throws -> [String] {
+            let c = try #require(Self.cases.first { $0.name.hasPrefix(name) })
             let executor = try CompressedNetwork(model: Self.model(Self.network(c, batch: batch), form: .pruned, seed: 1))
                 .program(batchSize: batch, threads: threads).makeExecutor()
             executor.startProfiling()
             return executor.profile?.names ?? []
         }
-        #expect(try steps(batch: 1, threads: 2) == ["squeeze", "e1 + e3 + next (partial sums)", "next (sum)", "last"])
+        // Read only by the next job: each thread sums its own copy in that job.
+        #expect(try steps(batch: 1, threads: 2) == ["squeeze", "e1 + e3 + next (partial sums)", "next (summed per thread) + last"])
+        #expect(try steps("partial sums whose output two steps read", batch: 1, threads: 2)
+            == ["squeeze", "e1 + e3 + next (partial sums)", "next (sum)", "last", "pool"])
         // One thread has nothing to gather; a batch would need partial sums per image.
         #expect(try steps(batch: 1, threads: 1) == ["squeeze", "e1 + e3", "next", "last"])
         #expect(try steps(batch: 3, threads: 2) == ["squeeze", "e1 + e3", "next", "last"])

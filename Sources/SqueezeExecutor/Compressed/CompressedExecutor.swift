@@ -13,11 +13,13 @@ public final class CompressedExecutor: InferenceEngine {
     private let arena: UnsafeMutableBufferPointer<Float>
     private let allocation: UnsafeMutableRawPointer
     private let scratch: [RowScratch]
-    /// Per thread: partial sums of a 1x1 convolution and its decoded entries
-    /// (empty when the program has none).
-    private let partials: [RowScratch]
-    /// The run of the job whose items made the current partial sums.
-    private var partialRun = -1
+    /// Two sets (see `PartialSums.buffer`) of per-thread partial sums of a
+    /// 1x1 convolution and its decoded entries (empty when the program has none).
+    private let partials: [[RowScratch]]
+    /// Per set: the run of the job whose items made its partial sums.
+    private var partialRuns = [-1, -1]
+    /// Per thread: its copy of a gathered 1x1 convolution's output.
+    private let threadCopies: [UnsafeMutablePointer<Float>]
     private let pool: WorkerPool
     /// Counts convolutions run, so scratch can tell a chunk it decoded for this one.
     private var convolutionRun = 0
@@ -39,13 +41,25 @@ public final class CompressedExecutor: InferenceEngine {
                        splits: program.maxChunkRows * (program.maxChannelBlocks + 1))
         }
         let sizes = program.partialScratch
-        partials = sizes.grid == 0 ? [] : (0..<program.threads).map { _ in
-            RowScratch(gridSize: sizes.grid, fanIn: sizes.fanIn, entries: sizes.entries, splits: sizes.splits)
+        partials = sizes.grid == 0 ? [] : (0..<2).map { _ in
+            (0..<program.threads).map { _ in
+                RowScratch(gridSize: sizes.grid, fanIn: sizes.fanIn, entries: sizes.entries, splits: sizes.splits)
+            }
+        }
+        threadCopies = sizes.threadCopy == 0 ? [] : (0..<program.threads).map { _ in
+            // On a cache line, like the arena; zeroed, so reads past the planes see numbers.
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: sizes.threadCopy * 4, alignment: 64)
+                .bindMemory(to: Float.self, capacity: sizes.threadCopy)
+            copy.initialize(repeating: 0, count: sizes.threadCopy)
+            return copy
         }
         pool = WorkerPool(threads: program.threads)
     }
 
-    deinit { free(allocation) }
+    deinit {
+        free(allocation)
+        threadCopies.forEach { $0.deallocate() }
+    }
 
     /// Time per step, accumulated over runs while profiling is on.
     public final class Profile {
@@ -112,9 +126,9 @@ public final class CompressedExecutor: InferenceEngine {
         let batch = program.batchSize
         switch step {
         case .convolutions(let group):
-            convolve(group, partial: nil)
-        case .convolutionsWithPartials(let group, let partial):
-            convolve(group, partial: partial)
+            convolve(group, adding: nil, gathering: nil)
+        case .convolutionsWithPartials(let group, let adding, let gathering):
+            convolve(group, adding: adding, gathering: gathering)
         case .sumPartials(let partial):
             sumPartials(partial)
         case .innerProduct(let f):
@@ -172,8 +186,10 @@ public final class CompressedExecutor: InferenceEngine {
     }
 
     /// Runs independent convolutions as one job: their items side by side,
-    /// each adding its share of `partial` when given.
-    private func convolve(_ group: [CompressedProgram.Convolution], partial: CompressedProgram.PartialSums?) {
+    /// each adding its share of `partial` when given; with `gathering`, they
+    /// read their thread's own copy of that convolution's output.
+    private func convolve(_ group: [CompressedProgram.Convolution], adding partial: CompressedProgram.PartialSums?,
+                          gathering: CompressedProgram.PartialSums?) {
         var ends: [Int] = []
         var total = 0
         for c in group {
@@ -183,12 +199,17 @@ public final class CompressedExecutor: InferenceEngine {
         let firstRun = convolutionRun &+ 1
         convolutionRun &+= group.count + 1
         let run = convolutionRun
-        if partial != nil { partialRun = run }
+        if let partial { partialRuns[partial.buffer] = run }
         pool.run(items: total) { item, thread in
             var k = 0
             while item >= ends[k] { k += 1 }
             let local = item - (k == 0 ? 0 : ends[k - 1])
-            convolutionItem(group[k], local, thread: thread, run: firstRun &+ k)
+            var input: UnsafePointer<Float>?
+            if let gathering {
+                gather(gathering, thread: thread, run: run)
+                input = UnsafePointer(threadCopies[thread] + (group[k].source - gathering.convolution.output.offset))
+            }
+            convolutionItem(group[k], local, thread: thread, run: firstRun &+ k, input: input)
             if let partial {
                 // Partial sums need whole planes: their producers run one band, batch 1.
                 let channels = partial.channelBases[k] + local * group[k].chunkRows
@@ -201,7 +222,7 @@ public final class CompressedExecutor: InferenceEngine {
     /// thread's partial sums (the first share this run sets them).
     private func addPartial(_ partial: CompressedProgram.PartialSums, channels: Range<Int>, thread: Int, run: Int) {
         let c = partial.convolution
-        let p = partials[thread]
+        let p = partials[partial.buffer][thread]
         let first = p.decodedChunk.run != run
         c.table.withUnsafeBufferPointer { table in
             if first {
@@ -220,7 +241,7 @@ public final class CompressedExecutor: InferenceEngine {
         let c = partial.convolution
         let a = arena.baseAddress!
         let span = gridSpan(c.count)
-        let made = partials.filter { $0.decodedChunk.run == partialRun }
+        let made = partials[partial.buffer].filter { $0.decodedChunk.run == partialRuns[partial.buffer] }
         guard let into = made.first else { return }
         let rowsPerItem = 4
         pool.run(items: (c.weights.rows + rowsPerItem - 1) / rowsPerItem) { item, _ in
@@ -233,10 +254,39 @@ public final class CompressedExecutor: InferenceEngine {
         }
     }
 
+    /// Sums `partial`'s partial sums into this thread's copy of its output,
+    /// once per `run` (on the thread's first item of the job).
+    private func gather(_ partial: CompressedProgram.PartialSums, thread: Int, run: Int) {
+        let s = scratch[thread]
+        guard s.gatheredRun != run else { return }
+        s.gatheredRun = run
+        let c = partial.convolution
+        let span = gridSpan(c.count), made = partialRuns[partial.buffer]
+        let copy = threadCopies[thread] - c.output.offset
+        for k in 0..<c.weights.rows {
+            // The sum in this thread's own grid: other threads read the same partial sums.
+            var sum: UnsafePointer<Float>?
+            for p in partials[partial.buffer] where p.decodedChunk.run == made {
+                if let first = sum {
+                    if first != UnsafePointer(s.grid) { s.grid.update(from: first, count: c.count) }
+                    add(count: c.count, p.grid + k * span, into: s.grid)
+                    sum = UnsafePointer(s.grid)
+                } else {
+                    sum = UnsafePointer(p.grid + k * span)
+                }
+            }
+            guard let sum else { return }
+            storeGridPlane(sum, gridWidth: c.gridWidth, bias: c.weights.bias.isEmpty ? 0 : c.weights.bias[k],
+                           reluSlope: c.reluSlope, output: copy + c.output.plane(0, k), layout: c.output.layout)
+        }
+    }
+
     /// One item of convolution `c`: a chunk of its rows over a band of output
-    /// rows of one image. `run` tells this convolution from others for the
-    /// decoded-chunk cache.
-    private func convolutionItem(_ c: CompressedProgram.Convolution, _ item: Int, thread: Int, run convolutionRun: Int) {
+    /// rows of one image, reading its input from the arena or from `input`
+    /// (where its input channel 0 of image 0 starts). `run` tells this
+    /// convolution from others for the decoded-chunk cache.
+    private func convolutionItem(_ c: CompressedProgram.Convolution, _ item: Int, thread: Int, run convolutionRun: Int,
+                                 input: UnsafePointer<Float>? = nil) {
         let a = arena.baseAddress!
         let chunksPerImage = c.weights.rows / c.chunkRows
         let span = gridSpan(c.count)
@@ -254,7 +304,8 @@ public final class CompressedExecutor: InferenceEngine {
                     g.window(output: rows.lowerBound, axis: .vertical).positions.lowerBound
                         ..< g.window(output: rows.upperBound - 1, axis: .vertical).positions.upperBound
                 } ?? rows
-                let source = UnsafePointer(a + c.source + n * c.sourceImageStride + (first / c.rowsPerGroup) * c.sourceGroupStride)
+                let source = (input ?? UnsafePointer(a + c.source)) + n * c.sourceImageStride
+                    + (first / c.rowsPerGroup) * c.sourceGroupStride
                 // Bands of one chunk come one after another: a thread that
                 // decoded this chunk for the previous band still holds it.
                 if s.decodedChunk != (convolutionRun, first) {
@@ -370,6 +421,8 @@ private final class RowScratch: @unchecked Sendable {
     let splits: UnsafeMutablePointer<Int>
     /// The convolution run and first row of the chunk the buffers hold.
     var decodedChunk = (run: -1, first: -1)
+    /// The run of the job whose input this thread last gathered.
+    var gatheredRun = -1
     private let positions: UnsafeMutablePointer<Int32>
     private let rowWeights: UnsafeMutablePointer<Float>
     private let slots: UnsafeMutablePointer<Float>

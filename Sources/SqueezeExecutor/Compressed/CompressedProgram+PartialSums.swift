@@ -19,6 +19,8 @@ extension CompressedProgram {
         let channelBases: [Int]
         /// Input channels per channel block of `convolution`.
         let blockChannels: Int
+        /// Which of the two sets of per-thread partial sums it uses.
+        var buffer = 0
         /// Channel blocks an item runs in one pass over the partial sums: as
         /// many as the convolution's own blocks held (its inputs per spatial
         /// block stay in L1), so that thin producer chunks do not make
@@ -59,6 +61,8 @@ extension CompressedProgram {
         /// Per-thread buffer sizes for a program's partial sums.
         struct ScratchSize: Sendable {
             var grid = 0, fanIn = 0, entries = 0, splits = 0
+            /// Floats of each thread's copy of a gathered output.
+            var threadCopy = 0
 
             mutating func include(_ p: PartialSums) {
                 let c = p.convolution

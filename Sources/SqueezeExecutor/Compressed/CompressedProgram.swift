@@ -44,7 +44,7 @@ public final class CompressedProgram: Sendable {
     public var weightBytesResident: Int {
         network.weightBytes + steps.reduce(0) { total, step in
             switch step {
-            case .convolutions(let group), .convolutionsWithPartials(let group, _):
+            case .convolutions(let group), .convolutionsWithPartials(let group, _, _):
                 group.reduce(total) { $0 + $1.table.count * 4 }
             case .sumPartials(let p): total + p.convolution.table.count * 4
             case .innerProduct(let f): total + f.table.count * 4
@@ -106,8 +106,11 @@ extension CompressedProgram {
         case convolutions([Convolution])
         /// Convolutions run as one job whose items each also add what their
         /// output planes contribute to the 1x1 convolution that reads only
-        /// them, into per-thread partial sums (`PartialSums`).
-        case convolutionsWithPartials([Convolution], PartialSums)
+        /// them, into per-thread partial sums (`adding`, see `PartialSums`).
+        /// With `gathering`, each thread first sums those partial sums into
+        /// its own copy of that convolution's output, which the group reads
+        /// instead of the arena.
+        case convolutionsWithPartials([Convolution], adding: PartialSums?, gathering: PartialSums?)
         /// The 1x1 convolution's output: the threads' partial sums added, with
         /// bias and ReLU, stored in its output layout.
         case sumPartials(PartialSums)
@@ -391,19 +394,54 @@ private struct Planner {
         var partialSizes = CompressedProgram.PartialSums.ScratchSize()
         if batchSize == 1, threads > 1 {
             let kept = [blobs[inputBlob].storage, blobs[outputBlob].storage]
+            /// Whether only step `i` reads `storage`.
+            func readsAlone(_ i: Int, _ storage: Int) -> Bool {
+                !kept.contains(storage) && Set(stepReads[i]) == [storage]
+                    && stepReads.indices.allSatisfy({ $0 == i || !stepReads[$0].contains(storage) })
+            }
+            var folds = 0
             for i in steps.indices.dropLast() {
                 guard case .convolutions(let group) = steps[i], case .convolutions(let next) = steps[i + 1], next.count == 1,
-                      let input = stepReads[i + 1].first, stepReads[i + 1].count == 1, !kept.contains(input),
-                      stepWrites[i].allSatisfy({ $0 == input }),
-                      stepReads.indices.allSatisfy({ $0 == i + 1 || !stepReads[$0].contains(input) }),
-                      let partial = CompressedProgram.PartialSums(consumer: next[0], producers: group)
+                      readsAlone(i + 1, stepReads[i + 1].first ?? -1), stepWrites[i].allSatisfy({ $0 == stepReads[i + 1][0] }),
+                      var partial = CompressedProgram.PartialSums(consumer: next[0], producers: group)
                 else { continue }
-                steps[i] = .convolutionsWithPartials(group, partial)
+                // Two sets of partial sums, alternating: a job gathers one set
+                // while its items add to the other.
+                partial.buffer = folds % 2
+                folds += 1
+                steps[i] = .convolutionsWithPartials(group, adding: partial, gathering: nil)
                 steps[i + 1] = .sumPartials(partial)
                 names[i] += " + " + next[0].name + " (partial sums)"
                 names[i + 1] = next[0].name + " (sum)"
                 partialSizes.include(partial)
             }
+            // A sum read only by the next job: each of its threads gathers
+            // the sum into its own copy first (no step, and reads of its own).
+            var removed = Set<Int>()
+            for i in steps.indices.dropLast() {
+                guard case .sumPartials(let partial) = steps[i], stepWrites[i].count == 1,
+                      readsAlone(i + 1, stepWrites[i][0]) else { continue }
+                let gathered = partial.convolution
+                var readers: [CompressedProgram.Convolution], adding: CompressedProgram.PartialSums?
+                switch steps[i + 1] {
+                case .convolutions(let group): (readers, adding) = (group, nil)
+                case .convolutionsWithPartials(let group, let a, nil): (readers, adding) = (group, a)
+                default: continue
+                }
+                guard readers.allSatisfy({ $0.source >= gathered.output.offset }) else { continue }
+                steps[i + 1] = .convolutionsWithPartials(readers, adding: adding, gathering: partial)
+                names[i + 1] = gathered.name + " (summed per thread) + " + names[i + 1]
+                removed.insert(i)
+                for c in readers {
+                    // The copy holds the output's planes and what the kernels read past them.
+                    let furthest = (c.table.max().map(Int.init) ?? 0) + gridSpan(c.count)
+                    let groups = c.weights.rows / c.rowsPerGroup
+                    partialSizes.threadCopy = max(partialSizes.threadCopy, gathered.output.imageStride,
+                                                  c.source - gathered.output.offset + (groups - 1) * c.sourceGroupStride + furthest)
+                }
+            }
+            steps = steps.indices.filter { !removed.contains($0) }.map { steps[$0] }
+            names = names.indices.filter { !removed.contains($0) }.map { names[$0] }
         }
         return Plan(steps: steps, names: names, input: view(inputBlob), output: view(outputBlob), arenaSize: arenaSize,
                     gridSize: gridSize, maxFanIn: maxFanIn, entryCapacity: entryCapacity,
