@@ -20,6 +20,7 @@ public final class CompressedExecutor: InferenceEngine {
     private var partialRuns = [-1, -1]
     /// Per thread: its copy of a gathered 1x1 convolution's output.
     private let threadCopies: [UnsafeMutablePointer<Float>]
+    private let copyAllocations: [UnsafeMutableRawPointer]
     private let pool: WorkerPool
     /// Counts convolutions run, so scratch can tell a chunk it decoded for this one.
     private var convolutionRun = 0
@@ -46,19 +47,23 @@ public final class CompressedExecutor: InferenceEngine {
                 RowScratch(gridSize: sizes.grid, fanIn: sizes.fanIn, entries: sizes.entries, splits: sizes.splits)
             }
         }
-        threadCopies = sizes.threadCopy == 0 ? [] : (0..<program.threads).map { _ in
-            // On a cache line, like the arena; zeroed, so reads past the planes see numbers.
-            let copy = UnsafeMutableRawPointer.allocate(byteCount: sizes.threadCopy * 4, alignment: 64)
-                .bindMemory(to: Float.self, capacity: sizes.threadCopy)
-            copy.initialize(repeating: 0, count: sizes.threadCopy)
-            return copy
+        // Like the arena: on a cache line, and zeroed (so reads past the planes
+        // see numbers) by calloc, which costs nothing until first touched.
+        copyAllocations = sizes.threadCopy == 0 ? [] : (0..<program.threads).map { _ in
+            guard let zeroed = calloc(sizes.threadCopy + 16, MemoryLayout<Float>.stride) else {
+                fatalError("cannot allocate \(sizes.threadCopy * 4) bytes for a thread's copy of a layer's output")
+            }
+            return zeroed
+        }
+        threadCopies = copyAllocations.map { zeroed in
+            (zeroed + (64 - Int(bitPattern: zeroed) % 64) % 64).bindMemory(to: Float.self, capacity: sizes.threadCopy)
         }
         pool = WorkerPool(threads: program.threads)
     }
 
     deinit {
         free(allocation)
-        threadCopies.forEach { $0.deallocate() }
+        copyAllocations.forEach { free($0) }
     }
 
     /// Time per step, accumulated over runs while profiling is on.

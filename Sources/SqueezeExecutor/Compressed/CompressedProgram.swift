@@ -44,9 +44,11 @@ public final class CompressedProgram: Sendable {
     public var weightBytesResident: Int {
         network.weightBytes + steps.reduce(0) { total, step in
             switch step {
-            case .convolutions(let group), .convolutionsWithPartials(let group, _, _):
-                group.reduce(total) { $0 + $1.table.count * 4 }
-            case .sumPartials(let p): total + p.convolution.table.count * 4
+            case .convolutions(let group): group.reduce(total) { $0 + $1.table.count * 4 }
+            case .convolutionsWithPartials(let group, let adding, _):
+                group.reduce(total + (adding?.convolution.table.count ?? 0) * 4) { $0 + $1.table.count * 4 }
+            // Counted with the job that adds them up.
+            case .sumPartials: total
             case .innerProduct(let f): total + f.table.count * 4
             default: total
             }
