@@ -240,21 +240,12 @@ public final class CompressedExecutor: InferenceEngine {
                        values: 0..<c.count, setsGrid: first, blocksPerPass: partial.blocksPerPass)
     }
 
-    /// The 1x1 convolution's output rows from the threads' partial sums: added
-    /// into the first thread's, then biased, through its ReLU, and stored.
+    /// The 1x1 convolution's output, from the threads' partial sums, into the arena.
     private func sumPartials(_ partial: CompressedProgram.PartialSums) {
-        let c = partial.convolution
-        let a = arena.baseAddress!
-        let span = gridSpan(c.count)
-        let made = partials[partial.buffer].filter { $0.decodedChunk.run == partialRuns[partial.buffer] }
-        guard let into = made.first else { return }
-        let rowsPerItem = 4
-        pool.run(items: (c.weights.rows + rowsPerItem - 1) / rowsPerItem) { item, _ in
-            for k in (item * rowsPerItem)..<min(c.weights.rows, (item + 1) * rowsPerItem) {
-                let sum = into.grid + k * span
-                for other in made.dropFirst() { add(count: c.count, other.grid + k * span, into: sum) }
-                storeGridPlane(sum, gridWidth: c.gridWidth, bias: c.weights.bias.isEmpty ? 0 : c.weights.bias[k],
-                               reluSlope: c.reluSlope, output: a + c.output.plane(0, k), layout: c.output.layout)
+        let rows = partial.convolution.weights.rows, rowsPerItem = 4
+        pool.run(items: (rows + rowsPerItem - 1) / rowsPerItem) { item, thread in
+            for k in (item * rowsPerItem)..<min(rows, (item + 1) * rowsPerItem) {
+                storeSum(partial, row: k, scratch: scratch[thread], arena: arena.baseAddress!)
             }
         }
     }
@@ -265,25 +256,32 @@ public final class CompressedExecutor: InferenceEngine {
         let s = scratch[thread]
         guard s.gatheredRun != run else { return }
         s.gatheredRun = run
+        for k in 0..<partial.convolution.weights.rows {
+            storeSum(partial, row: k, scratch: s, arena: threadCopies[thread] - partial.convolution.output.offset)
+        }
+    }
+
+    /// Output plane `k` of `partial`'s convolution: the partial sums of every
+    /// thread that made some (added in `s`'s grid when more than one did, as
+    /// other threads may read the same sums), plus bias, through its ReLU,
+    /// stored where `arena` puts the convolution's output.
+    private func storeSum(_ partial: CompressedProgram.PartialSums, row k: Int, scratch s: RowScratch,
+                          arena: UnsafeMutablePointer<Float>) {
         let c = partial.convolution
         let span = gridSpan(c.count), made = partialRuns[partial.buffer]
-        let copy = threadCopies[thread] - c.output.offset
-        for k in 0..<c.weights.rows {
-            // The sum in this thread's own grid: other threads read the same partial sums.
-            var sum: UnsafePointer<Float>?
-            for p in partials[partial.buffer] where p.decodedChunk.run == made {
-                if let first = sum {
-                    if first != UnsafePointer(s.grid) { s.grid.update(from: first, count: c.count) }
-                    add(count: c.count, p.grid + k * span, into: s.grid)
-                    sum = UnsafePointer(s.grid)
-                } else {
-                    sum = UnsafePointer(p.grid + k * span)
-                }
+        var sum: UnsafePointer<Float>?
+        for p in partials[partial.buffer] where p.decodedChunk.run == made {
+            guard let first = sum else {
+                sum = UnsafePointer(p.grid + k * span)
+                continue
             }
-            guard let sum else { return }
-            storeGridPlane(sum, gridWidth: c.gridWidth, bias: c.weights.bias.isEmpty ? 0 : c.weights.bias[k],
-                           reluSlope: c.reluSlope, output: copy + c.output.plane(0, k), layout: c.output.layout)
+            if first != UnsafePointer(s.grid) { s.grid.update(from: first, count: c.count) }
+            add(count: c.count, p.grid + k * span, into: s.grid)
+            sum = UnsafePointer(s.grid)
         }
+        guard let sum else { return }
+        storeGridPlane(sum, gridWidth: c.gridWidth, bias: c.weights.bias.isEmpty ? 0 : c.weights.bias[k],
+                       reluSlope: c.reluSlope, output: arena + c.output.plane(0, k), layout: c.output.layout)
     }
 
     /// One item of convolution `c`: a chunk of its rows over a band of output

@@ -36,7 +36,7 @@ extension CompressedProgram {
                 let layout = p.output.layout
                 // Producer items must cover whole planes: one band, unpooled
                 // or pooled into the planes the consumer reads.
-                guard p.bands == 1, p.output.layout.height * p.output.layout.width == consumer.count,
+                guard p.bands == 1, layout.height * layout.width == consumer.count,
                       consumer.gridWidth == layout.rowStride, layout.padHeight == 0, layout.padWidth == 0,
                       layout.shiftedCopies == 1,
                       (p.output.offset - consumer.source) % layout.planeStride == 0 else { return nil }
