@@ -6,10 +6,15 @@ import Synchronization
 ///
 /// A batch-1 forward pass is ~40 short jobs of 0.05-2 ms, too short to pay for
 /// waking threads through the OS each time: workers spin briefly between jobs
-/// and only then sleep on a condition variable. Items are handed out one at a
-/// time, so uneven (sparse) rows balance themselves, and the caller waits only
-/// for items taken, never for a worker to show up: on a busy machine a worker
-/// the OS has not scheduled costs its share of speed, not a stall.
+/// and only then sleep on a condition variable. Thread t owns items t,
+/// t + threads, ... and takes them one at a time from the front; a thread
+/// done with its own takes other threads' from the back, so uneven (sparse)
+/// rows balance themselves. Item i thus runs on the same core pass after pass
+/// unless taken: the activations it writes stay in that core's cache (owned
+/// items were ~1 % faster than one shared counter at two threads, quiet or in
+/// the machine's slow spells). The caller waits only for items taken, never
+/// for a worker to show up: on a busy machine a worker the OS has not
+/// scheduled costs its share of speed, not a stall.
 ///
 /// The threads share a `Crew` with the pool, never the pool itself: the pool is
 /// freed (and stops its threads) when its executor goes, whether or not a
@@ -41,25 +46,36 @@ final class WorkerPool: Sendable {
 private final class Crew: @unchecked Sendable {
     let threadCount: Int
 
-    /// The job's generation (high 32 bits) and its next item (low 32 bits), in
-    /// one word so that a worker can only take an item of the job it saw.
+    /// The job's generation (high 32 bits): a new job for the workers.
     private let ticket = Atomic<Int>(0)
     private let completedItems = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let condition = NSCondition()
-    // Written by the caller before the ticket moves to a new generation
-    // (release) and read by workers after they take an item of it (acquire).
-    // A worker that reads `itemCount` of a newer job than it saw fails to take
-    // an item anyway: the ticket's generation no longer matches.
-    private let itemCount = Atomic<Int>(0)
     private var body: ((Int, Int) -> Void)?
+    /// Per thread: its own items as one word, so that a thread can only take
+    /// an item of the job it saw: the job's generation (its low 21 bits, at
+    /// bit 42), the next to take from the front (21 bits, at bit 21) and the
+    /// end a thief takes from (21 bits). Written by the caller before the
+    /// ticket moves to a new generation (release), read by workers after they
+    /// see it (acquire).
+    private let lists: [ItemList]
+    private static let countBits = 21, countMask = (1 << 21) - 1
+
+    final class ItemList {
+        let word = Atomic<Int>(0)
+        // 112 bytes more: each list's word on a cache line of its own.
+        private let padding = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    }
 
     /// How long an idle worker spins before it sleeps: far longer than the gap
     /// between two layers (waking a sleeping thread costs 50-100 µs, as much as
     /// a small layer), short enough that an idle executor stops using a core.
     private static let spinNanoseconds: UInt64 = 5_000_000
 
-    init(threadCount: Int) { self.threadCount = threadCount }
+    init(threadCount: Int) {
+        self.threadCount = threadCount
+        lists = (0..<threadCount).map { _ in ItemList() }
+    }
 
     /// Tells every worker to leave its loop (they may be asleep).
     func stop() {
@@ -74,13 +90,17 @@ private final class Crew: @unchecked Sendable {
             for i in 0..<items { body(i, 0) }
             return
         }
-        precondition(items < 1 << 31, "too many items for one job")
+        precondition(items <= threadCount * Self.countMask, "too many items for one job")
         withoutActuallyEscaping(body) { escaping in
             self.body = escaping
-            itemCount.store(items, ordering: .relaxed)
             completedItems.store(0, ordering: .relaxed)
             // 31 bits keep the word positive; a wrap is harmless (only "changed" matters).
             let generation = ((ticket.load(ordering: .relaxed) >> 32) &+ 1) & 0x7FFF_FFFF
+            for t in 0..<threadCount {
+                let count = (items - t + threadCount - 1) / threadCount
+                lists[t].word.store((generation & Self.countMask) << (2 * Self.countBits) | max(count, 0),
+                                    ordering: .relaxed)
+            }
             ticket.store(generation << 32, ordering: .releasing)
             condition.lock()
             condition.broadcast()
@@ -95,19 +115,27 @@ private final class Crew: @unchecked Sendable {
 
     /// Takes and runs items of job `generation` until none are left.
     private func drain(generation: Int, thread: Int) {
-        var current = ticket.load(ordering: .acquiring)
-        while current >> 32 == generation {
-            let item = current & 0xFFFF_FFFF
-            guard item < itemCount.load(ordering: .relaxed) else { return }
-            let (exchanged, original) = ticket.compareExchange(expected: current, desired: current + 1,
-                                                                ordering: .acquiringAndReleasing)
-            guard exchanged else {
-                current = original
-                continue
+        let job = generation & Self.countMask
+        for k in 0..<threadCount {
+            let owner = (thread + k) % threadCount
+            let list = lists[owner]
+            var current = list.word.load(ordering: .acquiring)
+            while current >> (2 * Self.countBits) == job {
+                let front = (current >> Self.countBits) & Self.countMask, back = current & Self.countMask
+                guard front < back else { break }
+                // The owner takes from the front, a thief from the back.
+                let taken = k == 0 ? front : back - 1
+                let (exchanged, original) = list.word.compareExchange(
+                    expected: current, desired: k == 0 ? current + (1 << Self.countBits) : current - 1,
+                    ordering: .acquiringAndReleasing)
+                guard exchanged else {
+                    current = original
+                    continue
+                }
+                body!(owner + taken * threadCount, thread)
+                completedItems.wrappingAdd(1, ordering: .releasing)
+                current = list.word.load(ordering: .acquiring)
             }
-            body!(item, thread)
-            completedItems.wrappingAdd(1, ordering: .releasing)
-            current = ticket.load(ordering: .acquiring)
         }
     }
 
