@@ -67,6 +67,12 @@ for threads in (2, 1):
     spread = per_round(threads)
     print(f"{threads:>7}  {ours:>13.3f} ms  {theirs:>17.3f} ms  {ours / theirs:>6.3f}"
           f"   (rounds {spread[0]:.3f}-{spread[-1]:.3f})")
+# Each round's figures: a round far off the others ran (partly) in one of the
+# machine's slow spells, which can start between the two engines' runs.
+for k in sorted({r["round"] for r in rows}):
+    by = {(r["who"], r["threads"]): r["median_ms"] for r in rows if r["round"] == k}
+    print(f"  round {k}: 2 threads {by[('ours', 2)]:.3f} vs {by[('ort', 2)]:.3f} ms, "
+          f"1 thread {by[('ours', 1)]:.3f} vs {by[('ort', 1)]:.3f} ms")
 ours = [r for r in rows if r["who"] == "ours"]
 print(f"load (open to ready): {statistics.median(r['load_ms'] for r in ours):.2f} ms; "
       f"weights resident: {ours[0]['weight_bytes_resident']} bytes")
