@@ -48,6 +48,23 @@ package enum FileContents {
         return bytes
     }
 
+    /// Everything a file yields until its end, for files whose size `fstat`
+    /// does not tell (`/proc`, `/sys`); nil when it cannot be opened or holds
+    /// more than `maximumSize` bytes.
+    package static func readStream(_ path: String, maximumSize: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var failure: Int32 = 0
+        // One byte more than allowed tells an over-long file apart.
+        let capacity = maximumSize + 1
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            count = readFully(fd, into: buffer, failure: &failure)
+        }
+        guard failure == 0, bytes.count <= maximumSize else { return nil }
+        return bytes
+    }
+
     /// Reads until `buffer` is full or end of file; returns the bytes read and
     /// sets `failure` to errno on a read error. Initialises exactly the returned
     /// prefix of `buffer`, as `Array(unsafeUninitializedCapacity:)` requires.

@@ -14,7 +14,14 @@ public struct TensorShape: Hashable, Sendable, Codable, CustomStringConvertible,
     public var rank: Int { dimensions.count }
 
     /// The number of elements (the product of the dimensions; 1 for a scalar).
-    public var elementCount: Int { dimensions.reduce(1, *) }
+    ///
+    /// Saturates at `Int.max` instead of trapping, so a hostile shape compares
+    /// as too large against every limit; shapes that passed
+    /// ``limitFailure`` are far below that.
+    public var elementCount: Int { Checked.saturatingProduct(dimensions) }
+
+    /// The number of elements, or nil when the product does not fit in `Int`.
+    public var checkedElementCount: Int? { Checked.product(dimensions) }
 
     /// The dimension at `axis`.
     public subscript(axis: Int) -> Int {
@@ -26,7 +33,8 @@ public struct TensorShape: Hashable, Sendable, Codable, CustomStringConvertible,
     public var batch: Int { dimensions.first ?? 1 }
 
     /// The number of elements of one batch item (everything after axis 0).
-    public var itemCount: Int { dimensions.dropFirst().reduce(1, *) }
+    /// Saturates at `Int.max`, as ``elementCount`` does.
+    public var itemCount: Int { Checked.saturatingProduct(dimensions.dropFirst()) }
 
     /// The channel dimension (axis 1), or 1 for a rank-1 shape.
     public var channels: Int { rank > 1 ? dimensions[1] : 1 }
