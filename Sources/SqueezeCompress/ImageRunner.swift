@@ -12,6 +12,26 @@ struct ImageRunner {
     let factory: any InferenceEngineFactory
     let preprocessing: Preprocessing
     let threads: Int
+    /// What the engines and the images in flight may take together.
+    var memoryLimit: MemoryLimit = .current
+
+    /// The least memory an image in flight is given (its file, decoded pixels
+    /// and resampling rows): enough for a 1-megapixel photo.
+    static let minimumImageBytes = 8 << 20
+
+    /// The most pixels an image may have so that `workers` engines and as many
+    /// decoded images fit in `memoryLimit` together (at most the decoder's
+    /// default); refused when not even ``minimumImageBytes`` per image fit.
+    static func pixelBudget(factory: any InferenceEngineFactory, workers: Int,
+                            memoryLimit: MemoryLimit) throws(ExecutorError) -> Int {
+        var estimate = factory.memoryEstimate(engines: workers)
+        let engines = estimate.total
+        estimate.add("decoding \(workers) image(s) at once", bytes: Checked.saturatingMultiply(minimumImageBytes, workers))
+        do { try memoryLimit.check(estimate) } catch { throw .resource(error) }
+        let perImage = (memoryLimit.bytes - engines) / workers
+        // Decoded pixels take 3 bytes and the file, resampling and slack about as much again.
+        return min(RGBImage.defaultMaximumPixels, perImage / 6)
+    }
 
     /// Runs every file; stops at the first error (an unreadable image names its file).
     ///
@@ -31,6 +51,7 @@ struct ImageRunner {
             throw ClassificationError.inputMismatch(network: factory.inputShape, preprocessing: preprocessing.outputShape)
         }
         let workers = max(1, min(threads, files.count))
+        let maximumPixels = try Self.pixelBudget(factory: factory, workers: workers, memoryLimit: memoryLimit)
         let state = RunnerState()
         let factory = self.factory, preprocessing = self.preprocessing
         // Several workers: each GEMM single-threaded so the workers own the cores.
@@ -42,7 +63,7 @@ struct ImageRunner {
                     var output = [Float](repeating: 0, count: engine.outputShape.elementCount)
                     while let index = state.next(limit: files.count) {
                         try input.withUnsafeMutableBufferPointer { buffer in
-                            try preprocessing.preprocess(jpegAt: files[index], into: buffer)
+                            try preprocessing.preprocess(jpegAt: files[index], maximumPixels: maximumPixels, into: buffer)
                         }
                         try input.withUnsafeBufferPointer { i in
                             try output.withUnsafeMutableBufferPointer { o in try engine.run(i, into: o) }

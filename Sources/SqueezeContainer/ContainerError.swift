@@ -1,3 +1,5 @@
+import SqueezeModel
+
 /// Why a `.sqz` container could not be written or read.
 ///
 /// Reading errors name the section at fault (its index, tag and, once known, layer).
@@ -18,6 +20,8 @@ public enum ContainerError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidModel(String)
     /// The file could not be read or written.
     case io(path: String, reason: String)
+    /// Decoding would need more memory than the limit allows.
+    case resource(ResourceError)
 
     /// A one-line explanation.
     public var description: String {
@@ -31,6 +35,7 @@ public enum ContainerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .trailingBytes(let file, let count): "\(file): \(count) unexpected bytes after the last section"
         case .invalidModel(let reason): "cannot store the model: \(reason)"
         case .io(let path, let reason): "\(path): \(reason)"
+        case .resource(let error): error.description
         }
     }
 }

@@ -128,7 +128,37 @@ enum LayerSection {
         return bits
     }
 
-    static func decode(_ reader: inout ByteReader) throws(ContainerError) -> (String, LayerParameters) {
+    /// A layer section's fields read and checked, its streams located but not
+    /// decoded: cheap, so the container can check names, order and memory for
+    /// every layer before decoding any.
+    struct Layout {
+        var name: String
+        var kind: SqueezeFormat.StorageKind
+        var shape: TensorShape
+        var bias: [Float]
+        var codebook: [Float]
+        var streams: [StreamCoding.Layout]
+        /// For failure messages.
+        var reader: ByteReader
+
+        /// Bytes decoding allocates: the expanded streams, and per stored entry
+        /// a position and the kept value or code.
+        var decodedBytes: Int {
+            var total = 0
+            for stream in streams { total = Checked.saturatingAdd(total, stream.decodedBytes) }
+            let entries = streams.first?.count ?? 0
+            let perEntry: Int
+            switch kind {
+            case .dense, .shared: perEntry = 0
+            case .sparse: perEntry = 12
+            case .sparseShared: perEntry = 10
+            }
+            return Checked.saturatingAdd(total, Checked.saturatingMultiply(entries, perEntry))
+        }
+    }
+
+    /// Reads a section's fields and stream headers (docs/FORMAT.md).
+    static func layout(_ reader: inout ByteReader) throws(ContainerError) -> Layout {
         let nameLength = Int(try reader.u16("layer name length"))
         let nameBytes = try reader.slice(nameLength, "layer name")
         guard let name = String(validating: nameBytes, as: UTF8.self) else { throw reader.failure("layer name is not UTF-8") }
@@ -138,53 +168,82 @@ enum LayerSection {
         guard (1...4).contains(rank) else { throw reader.failure("weight rank \(rank)") }
         var dims: [Int] = []
         for _ in 0..<rank { dims.append(Int(try reader.u32("shape"))) }
-        let elementCount = dims.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-        guard elementCount > 0, elementCount <= 1 << 31 else { throw reader.failure("weight shape \(dims) is absurd") }
         let shape = TensorShape(dims)
+        if let failure = shape.limitFailure { throw reader.failure("weight \(failure)") }
+        let elementCount = shape.elementCount
         let biasCount = Int(try reader.u32("bias count"))
         let bias = try reader.f32s(biasCount, "biases")
-        // No stream can hold more entries than the section has bits.
-        let maxEntries = min(reader.remaining * 8, 2 * elementCount + 1)
-        let storage: WeightTensor.Storage
+        // No stream can hold more entries than the section has bits, nor more
+        // than every weight and a filler before each.
+        var maxEntries: Int { min(reader.remaining * 8, 2 * elementCount + 1) }
+        var codebook: [Float] = []
+        var streams: [StreamCoding.Layout] = []
         switch kind {
         case .dense:
-            let values = try StreamCoding.readFloats(&reader, role: "values", maximumCount: elementCount)
-            guard values.count == elementCount else { throw reader.failure("\(values.count) values for \(elementCount) weights") }
-            storage = .dense(values)
+            streams.append(try StreamCoding.floatLayout(&reader, role: "values", maximumCount: elementCount))
+            guard streams[0].count == elementCount else {
+                throw reader.failure("\(streams[0].count) values for \(elementCount) weights")
+            }
         case .sparse:
             let bits = Int(try reader.u8("index bits"))
             guard (1...16).contains(bits) else { throw reader.failure("index width \(bits) bits") }
-            let (gaps, _, _) = try StreamCoding.readSymbols(&reader, role: "indices", maximumCount: maxEntries)
-            let values = try StreamCoding.readFloats(&reader, role: "values", maximumCount: maxEntries)
-            guard values.count == gaps.count else { throw reader.failure("\(gaps.count) indices but \(values.count) values") }
+            streams.append(try StreamCoding.symbolLayout(&reader, role: "indices", maximumCount: maxEntries))
+            streams.append(try StreamCoding.floatLayout(&reader, role: "values", maximumCount: maxEntries))
+            guard streams[1].count == streams[0].count else {
+                throw reader.failure("\(streams[0].count) indices but \(streams[1].count) values")
+            }
+        case .shared, .sparseShared:
+            let codebookCount = Int(try reader.u32("codebook size"))
+            guard (1...(1 << 16)).contains(codebookCount) else { throw reader.failure("codebook of \(codebookCount) entries") }
+            codebook = try reader.f32s(codebookCount, "codebook")
+            if kind == .shared {
+                let codes = try StreamCoding.symbolLayout(&reader, role: "codes", maximumCount: elementCount)
+                guard codes.alphabet == codebookCount, codes.count == elementCount else {
+                    throw reader.failure("\(codes.count) codes over \(codes.alphabet) symbols for \(elementCount) weights and \(codebookCount) centroids")
+                }
+                streams.append(codes)
+            } else {
+                let bits = Int(try reader.u8("index bits"))
+                guard (1...16).contains(bits) else { throw reader.failure("index width \(bits) bits") }
+                let codes = try StreamCoding.symbolLayout(&reader, role: "codes", maximumCount: maxEntries)
+                guard codes.alphabet == codebookCount + 1 else {
+                    throw reader.failure("codes over \(codes.alphabet) symbols for \(codebookCount) centroids")
+                }
+                let gaps = try StreamCoding.symbolLayout(&reader, role: "indices", maximumCount: maxEntries)
+                guard gaps.count == codes.count else { throw reader.failure("\(gaps.count) indices but \(codes.count) codes") }
+                streams += [codes, gaps]
+            }
+        }
+        guard reader.remaining == 0 else { throw reader.failure("\(reader.remaining) unexplained bytes at the end of the layer") }
+        return Layout(name: name, kind: kind, shape: shape, bias: bias, codebook: codebook, streams: streams, reader: reader)
+    }
+
+    /// Decodes the streams of a section read by ``layout(_:)``.
+    static func decode(_ layout: Layout) throws(ContainerError) -> LayerParameters {
+        let reader = layout.reader
+        let elementCount = layout.shape.elementCount
+        let storage: WeightTensor.Storage
+        switch layout.kind {
+        case .dense:
+            storage = .dense(try StreamCoding.decodeFloats(layout.streams[0], failure: reader.failure))
+        case .sparse:
+            let gaps = try StreamCoding.decodeSymbols(layout.streams[0], failure: reader.failure)
+            let values = try StreamCoding.decodeFloats(layout.streams[1], failure: reader.failure)
             let positions = try entryPositions(gaps, elementCount: elementCount, reader: reader)
             var kept: [UInt32] = [], keptValues: [Float] = []
             for (p, v) in zip(positions, values) where v != 0 { kept.append(p); keptValues.append(v) }
             storage = .sparse(positions: kept, values: keptValues)
-        case .shared, .sparseShared:
-            let codebookCount = Int(try reader.u32("codebook size"))
-            guard (1...(1 << 16)).contains(codebookCount) else { throw reader.failure("codebook of \(codebookCount) entries") }
-            let codebook = try reader.f32s(codebookCount, "codebook")
-            if kind == .shared {
-                let (codes, alphabet, _) = try StreamCoding.readSymbols(&reader, role: "codes", maximumCount: elementCount)
-                guard alphabet == codebookCount, codes.count == elementCount else {
-                    throw reader.failure("\(codes.count) codes over \(alphabet) symbols for \(elementCount) weights and \(codebookCount) centroids")
-                }
-                storage = .shared(codebook: codebook, codes: codes, positions: nil)
-            } else {
-                let bits = Int(try reader.u8("index bits"))
-                guard (1...16).contains(bits) else { throw reader.failure("index width \(bits) bits") }
-                let (codes, alphabet, _) = try StreamCoding.readSymbols(&reader, role: "codes", maximumCount: maxEntries)
-                guard alphabet == codebookCount + 1 else { throw reader.failure("codes over \(alphabet) symbols for \(codebookCount) centroids") }
-                let (gaps, _, _) = try StreamCoding.readSymbols(&reader, role: "indices", maximumCount: maxEntries)
-                guard gaps.count == codes.count else { throw reader.failure("\(gaps.count) indices but \(codes.count) codes") }
-                let positions = try entryPositions(gaps, elementCount: elementCount, reader: reader)
-                let (kept, keptCodes) = dropFillers(positions, codes, filler: UInt16(codebookCount))
-                storage = .shared(codebook: codebook, codes: keptCodes, positions: kept)
-            }
+        case .shared:
+            let codes = try StreamCoding.decodeSymbols(layout.streams[0], failure: reader.failure)
+            storage = .shared(codebook: layout.codebook, codes: codes, positions: nil)
+        case .sparseShared:
+            let codes = try StreamCoding.decodeSymbols(layout.streams[0], failure: reader.failure)
+            let gaps = try StreamCoding.decodeSymbols(layout.streams[1], failure: reader.failure)
+            let positions = try entryPositions(gaps, elementCount: elementCount, reader: reader)
+            let (kept, keptCodes) = dropFillers(positions, codes, filler: UInt16(layout.codebook.count))
+            storage = .shared(codebook: layout.codebook, codes: keptCodes, positions: kept)
         }
-        guard reader.remaining == 0 else { throw reader.failure("\(reader.remaining) unexplained bytes at the end of the layer") }
-        return (name, LayerParameters(weights: WeightTensor(shape: shape, storage: storage), bias: bias))
+        return LayerParameters(weights: WeightTensor(shape: layout.shape, storage: storage), bias: layout.bias)
     }
 
     /// The entries whose code is not the filler symbol.

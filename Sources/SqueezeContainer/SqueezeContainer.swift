@@ -83,28 +83,39 @@ public enum SqueezeContainer {
     /// a few MB; AlexNet's dense weights are 240 MB).
     public static let maximumFileSize = 1 << 31
 
-    /// Reads the container at `url`.
-    public static func read(contentsOf url: URL) throws(ContainerError) -> Model {
-        try decode(bytes(contentsOf: url), source: url.path)
+    /// Reads the container at `url`; see ``decode(_:source:memoryLimit:)``.
+    public static func read(contentsOf url: URL, memoryLimit: MemoryLimit = .current) throws(ContainerError) -> Model {
+        try decode(bytes(contentsOf: url, memoryLimit: memoryLimit), source: url.path, memoryLimit: memoryLimit)
     }
 
-    /// The bytes of the container file at `url`, not yet decoded.
-    public static func bytes(contentsOf url: URL) throws(ContainerError) -> [UInt8] {
+    /// The bytes of the container file at `url`, not yet decoded; refused
+    /// before reading when the file passes ``maximumFileSize`` or `memoryLimit`.
+    public static func bytes(contentsOf url: URL, memoryLimit: MemoryLimit = .current) throws(ContainerError) -> [UInt8] {
         do {
-            return try FileContents.read(url.path, maximumSize: maximumFileSize)
+            return try FileContents.read(url.path, maximumSize: min(maximumFileSize, memoryLimit.bytes))
         } catch {
             switch error {
             case .notFound: throw .io(path: url.path, reason: "no such file")
             case .unreadable(let reason): throw .io(path: url.path, reason: "cannot read: \(reason)")
-            case .tooLarge(let size, let limit):
-                throw .io(path: url.path, reason: "\(size) bytes is more than a container may hold (\(limit))")
+            case .tooLarge(let size, _) where size > maximumFileSize:
+                throw .io(path: url.path, reason: "\(ByteCount.describe(size)) is more than a container may hold "
+                              + "(\(ByteCount.describe(maximumFileSize)))")
+            case .tooLarge(let size, _):
+                var estimate = MemoryEstimate("reading \(url.path)")
+                estimate.add("the file", bytes: size)
+                do { try memoryLimit.check(estimate) } catch let refusal { throw .resource(refusal) }
+                throw .io(path: url.path, reason: "\(size) bytes could not be read")
             }
         }
     }
 
     /// Decodes a container's bytes; `source` names it in errors. Every section's
     /// checksum is verified before its contents are trusted.
-    public static func decode(_ bytes: [UInt8], source: String) throws(ContainerError) -> Model {
+    ///
+    /// Layer sections must follow the network order, one per weighted layer;
+    /// decoding is refused up front when it would need more than `memoryLimit`.
+    public static func decode(_ bytes: [UInt8], source: String,
+                              memoryLimit: MemoryLimit = .current) throws(ContainerError) -> Model {
         guard bytes.count >= SqueezeFormat.magic.count, Array(bytes.prefix(8)) == SqueezeFormat.magic else {
             if bytes.count < 8, bytes == Array(SqueezeFormat.magic.prefix(bytes.count)) {
                 throw .truncated(file: source, section: "the header")
@@ -123,8 +134,9 @@ public enum SqueezeContainer {
         }
         var offset = SqueezeFormat.headerSize
         var network: Network?
-        // Layer sections are framed and checked here, then decoded in parallel.
-        var layerReaders: [ByteReader] = []
+        var weighted: [Layer] = []
+        // Layer sections are framed, checked and measured here, then decoded in parallel.
+        var layouts: [LayerSection.Layout] = []
         for index in 0..<sectionCount {
             let label = "section \(index + 1) of \(sectionCount)"
             guard bytes.count - offset >= 8 else { throw .truncated(file: source, section: label) }
@@ -143,27 +155,46 @@ public enum SqueezeContainer {
             switch tag {
             case .network:
                 guard index == 0, network == nil else { throw reader.failure("a second network definition") }
-                network = try NetworkSection.decode(&reader)
+                let decoded = try NetworkSection.decode(&reader)
+                network = decoded
+                weighted = decoded.weightedLayers
             case .layer:
                 guard network != nil else { throw reader.failure("a layer before the network definition") }
-                layerReaders.append(reader)
+                let layout = try LayerSection.layout(&reader)
+                // Sections come in network order (docs/FORMAT.md): one per weighted layer.
+                guard layouts.count < weighted.count else {
+                    throw reader.failure("layer '\(layout.name)' is one more than the network's \(weighted.count) weighted layers")
+                }
+                let expected = weighted[layouts.count].name
+                guard layout.name == expected else {
+                    let reason = weighted.contains { $0.name == layout.name }
+                        ? "layer '\(layout.name)' is out of network order: '\(expected)' comes first"
+                        : "layer '\(layout.name)' is not a weighted layer of the network (expected '\(expected)')"
+                    throw reader.failure(reason)
+                }
+                layouts.append(layout)
             }
             offset = end + 4
         }
         guard offset == bytes.count else { throw .trailingBytes(file: source, count: bytes.count - offset) }
         guard let network else { throw .malformed(file: source, section: "section 1", reason: "no network definition") }
+        guard layouts.count == weighted.count else {
+            throw .malformed(file: source, section: "the layers",
+                             reason: "\(layouts.count) layer sections for the network's \(weighted.count) weighted layers "
+                                 + "(the first without one: '\(weighted[layouts.count].name)')")
+        }
+        var estimate = MemoryEstimate("decoding \(source)")
+        for layout in layouts { estimate.add("layer '\(layout.name)'", bytes: layout.decodedBytes) }
+        do { try memoryLimit.check(estimate) } catch { throw .resource(error) }
         // Layer sections decode independently; their entropy decoding is most
         // of the time it takes to open a container: use every core.
-        let decoded = layerReaders.concurrentMap(cost: \.remaining) { reader in
-            var reader = reader
-            return Result { () throws(ContainerError) in try LayerSection.decode(&reader) }
+        let decoded = layouts.concurrentMap(cost: \.decodedBytes) { layout in
+            Result { () throws(ContainerError) in try LayerSection.decode(layout) }
         }
         var parameters: [String: LayerParameters] = [:]
         // The first failure in file order, as a sequential decode would report.
-        for (result, reader) in zip(decoded, layerReaders) {
-            let (name, layer) = try result.get()
-            guard parameters[name] == nil else { throw reader.failure("layer '\(name)' appears twice") }
-            parameters[name] = layer
+        for (result, layout) in zip(decoded, layouts) {
+            parameters[layout.name] = try result.get()
         }
         let model = Model(network: network, parameters: parameters)
         do { try model.validate() } catch { throw .malformed(file: source, section: "the layers", reason: error.description) }

@@ -1,4 +1,5 @@
 import SqueezeEncode
+import SqueezeModel
 
 /// One coded stream inside a layer section:
 /// `u8 codec, u8 width, u32 count, u32 alphabet, u32 payloadLength, payload`.
@@ -51,15 +52,50 @@ enum StreamCoding {
                                 payloadBytes: payload.count, entropyBits: Double(32 * values.count))
     }
 
-    /// Reads a symbol stream; checks every symbol against the alphabet.
-    static func readSymbols(_ reader: inout ByteReader, role: String, maximumCount: Int) throws(ContainerError) -> (symbols: [UInt16], alphabet: Int, width: Int) {
-        let (codec, width, count, alphabet, payload) = try header(&reader, role: role, maximumCount: maximumCount)
-        guard (1...16).contains(width), alphabet >= 1, alphabet <= 1 << width else {
-            throw reader.failure("\(role) stream: width \(width) bits with an alphabet of \(alphabet)")
+    /// A stream's header read and checked, its payload located but not decoded.
+    struct Layout {
+        var role: String
+        var codec: EntropyCodec
+        var width: Int
+        var count: Int
+        var alphabet: Int
+        var payload: ArraySlice<UInt8>
+
+        /// Bytes the decoded form takes while decoding: the unpacked symbols
+        /// (2 bytes each) or floats (4 bytes, and a raw copy), plus the
+        /// fixed-width bytes a zstd frame expands to.
+        var decodedBytes: Int {
+            let entries = alphabet == 0 ? Checked.saturatingMultiply(count, 8) : Checked.saturatingMultiply(count, 2)
+            let packed = codec == .zstd ? Checked.saturatingMultiply(count, width) / 8 + 1 : 0
+            return Checked.saturatingAdd(entries, packed)
         }
+    }
+
+    /// Reads a symbol stream's header; checks width, alphabet and count.
+    static func symbolLayout(_ reader: inout ByteReader, role: String, maximumCount: Int) throws(ContainerError) -> Layout {
+        let layout = try header(&reader, role: role, maximumCount: maximumCount)
+        guard (1...16).contains(layout.width), layout.alphabet >= 1, layout.alphabet <= 1 << layout.width else {
+            throw reader.failure("\(role) stream: width \(layout.width) bits with an alphabet of \(layout.alphabet)")
+        }
+        return layout
+    }
+
+    /// Reads a float32 stream's header.
+    static func floatLayout(_ reader: inout ByteReader, role: String, maximumCount: Int) throws(ContainerError) -> Layout {
+        let layout = try header(&reader, role: role, maximumCount: maximumCount)
+        guard layout.width == 32, layout.codec != .huffman else { throw reader.failure("\(role) stream is not float32") }
+        if layout.codec == .raw, layout.payload.count != 4 * layout.count {
+            throw reader.failure("\(role) stream holds \(layout.payload.count) bytes for \(layout.count) values")
+        }
+        return layout
+    }
+
+    /// Decodes a symbol stream; checks every symbol against the alphabet.
+    static func decodeSymbols(_ layout: Layout, failure: (String) -> ContainerError) throws(ContainerError) -> [UInt16] {
+        let (role, count, width, alphabet, payload) = (layout.role, layout.count, layout.width, layout.alphabet, layout.payload)
         let symbols: [UInt16]
         do {
-            switch codec {
+            switch layout.codec {
             case .raw:
                 symbols = try unpack(Array(payload), count: count, width: width)
             case .zstd:
@@ -70,31 +106,29 @@ enum StreamCoding {
                 symbols = try code.decode(Array(payload.dropFirst(used)), count: count)
             }
         } catch {
-            throw reader.failure("\(role) stream: \(error)")
+            throw failure("\(role) stream: \(error)")
         }
         // A Huffman table built for `alphabet` symbols cannot produce others.
-        if codec != .huffman, let bad = symbols.first(where: { Int($0) >= alphabet }) {
-            throw reader.failure("\(role) stream: symbol \(bad) outside the alphabet of \(alphabet)")
+        if layout.codec != .huffman, let bad = symbols.first(where: { Int($0) >= alphabet }) {
+            throw failure("\(role) stream: symbol \(bad) outside the alphabet of \(alphabet)")
         }
-        return (symbols, alphabet, width)
+        return symbols
     }
 
-    /// Reads a float32 stream.
-    static func readFloats(_ reader: inout ByteReader, role: String, maximumCount: Int) throws(ContainerError) -> [Float] {
-        let (codec, width, count, _, payload) = try header(&reader, role: role, maximumCount: maximumCount)
-        guard width == 32, codec != .huffman else { throw reader.failure("\(role) stream is not float32") }
-        var raw = Array(payload)
-        if codec == .zstd {
-            do { raw = try Zstd.decompress(raw, expectedSize: 4 * count) } catch { throw reader.failure("\(role) stream: \(error)") }
+    /// Decodes a float32 stream.
+    static func decodeFloats(_ layout: Layout, failure: (String) -> ContainerError) throws(ContainerError) -> [Float] {
+        let (role, count) = (layout.role, layout.count)
+        var raw = Array(layout.payload)
+        if layout.codec == .zstd {
+            do { raw = try Zstd.decompress(raw, expectedSize: 4 * count) } catch { throw failure("\(role) stream: \(error)") }
         }
-        guard raw.count == 4 * count else { throw reader.failure("\(role) stream holds \(raw.count) bytes for \(count) values") }
-        var inner = ByteReader(raw, range: 0..<raw.count, file: reader.file, section: reader.section)
-        return try inner.f32s(count, role)
+        guard raw.count == 4 * count else { throw failure("\(role) stream holds \(raw.count) bytes for \(count) values") }
+        return raw.withUnsafeBytes { bytes in
+            (0..<count).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
     }
 
-    private static func header(_ reader: inout ByteReader, role: String, maximumCount: Int) throws(ContainerError)
-        -> (EntropyCodec, Int, Int, Int, ArraySlice<UInt8>)
-    {
+    private static func header(_ reader: inout ByteReader, role: String, maximumCount: Int) throws(ContainerError) -> Layout {
         let codecByte = try reader.u8("\(role) codec")
         guard let codec = EntropyCodec(byte: codecByte) else { throw reader.failure("\(role) stream: unknown codec \(codecByte)") }
         let width = Int(try reader.u8("\(role) width"))
@@ -105,7 +139,7 @@ enum StreamCoding {
         let alphabet = Int(try reader.u32("\(role) alphabet"))
         let length = Int(try reader.u32("\(role) length"))
         let payload = try reader.slice(length, "\(role) payload")
-        return (codec, width, count, alphabet, payload)
+        return Layout(role: role, codec: codec, width: width, count: count, alphabet: alphabet, payload: payload)
     }
 
     /// Fixed-width packing, least-significant bit first.

@@ -11,20 +11,25 @@ public final class DenseExecutor: InferenceEngine {
     private let buffers: [UnsafeMutableBufferPointer<Float>]
     private let columns: UnsafeMutableBufferPointer<Float>
 
-    init(program: DenseProgram) {
-        self.program = program
-        self.buffers = program.bufferSizes.map { size in
-            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: size)
-            b.initialize(repeating: 0)
-            return b
+    /// - Throws: `ExecutorError.resource` when the system refuses a buffer.
+    init(program: DenseProgram) throws(ExecutorError) {
+        var buffers: [UnsafeMutableBufferPointer<Float>] = []
+        do {
+            for size in program.bufferSizes {
+                buffers.append(try ZeroedMemory.allocate(Float.self, count: size, what: "a blob buffer"))
+            }
+            columns = try ZeroedMemory.allocate(Float.self, count: max(program.columnSize, 1), what: "the im2col scratch")
+        } catch {
+            buffers.forEach(ZeroedMemory.release)
+            throw .resource(error)
         }
-        columns = .allocate(capacity: max(program.columnSize, 1))
-        columns.initialize(repeating: 0)
+        self.program = program
+        self.buffers = buffers
     }
 
     deinit {
-        for b in buffers { b.deallocate() }
-        columns.deallocate()
+        buffers.forEach(ZeroedMemory.release)
+        ZeroedMemory.release(columns)
     }
 
     /// The shape of one batch of input.

@@ -33,10 +33,11 @@ public final class DenseProgram: Sendable {
     /// Compiles `model` for batches of `batchSize`.
     ///
     /// - Throws: `ExecutorError` when the model does not validate or has more
-    ///   than one input, or OpenBLAS cannot be opened.
-    public init(model: Model, batchSize: Int = 1) throws(ExecutorError) {
+    ///   than one input, OpenBLAS cannot be opened, or the expanded weights and
+    ///   one executor would need more than `memoryLimit` (checked before any of
+    ///   it is allocated).
+    public init(model: Model, batchSize: Int = 1, memoryLimit: MemoryLimit = .current) throws(ExecutorError) {
         guard (1...4096).contains(batchSize) else { throw .invalidBatchSize(batchSize) }
-        do { try BLAS.load() } catch { throw .blasUnavailable(error.description) }
         do { try model.validate() } catch { throw .invalidModel(error) }
         let network = model.network
         guard network.inputs.count == 1 else {
@@ -47,20 +48,13 @@ public final class DenseProgram: Sendable {
         guard let outputName = network.outputNames.last else {
             throw .unsupportedTopology("it has no output")
         }
-        self.network = network
-        self.shapes = shapes
-        self.inputName = network.inputs[0].name
-        self.outputName = outputName
+        let inputName = network.inputs[0].name
 
-        var weights: [String: DenseWeights] = [:]
-        for (name, p) in model.parameters {
-            weights[name] = DenseWeights(values: p.weights.denseValues(), bias: p.bias)
-        }
-        self.weights = weights
-
+        // Buffers first, from the shapes alone, so the memory is known before
+        // any weight is expanded.
         var sizes = [shapes.layers.first?.inputs.first?.elementCount ?? network.inputs[0].shape.withBatch(batchSize).elementCount]
         var current: [String: Int] = [inputName: 0]
-        var steps: [Step] = []
+        var buffers: [(inputs: [Int], outputs: [Int])] = []
         var columnSize = 0
         for (layer, layerShapes) in zip(network.layers, shapes.layers) {
             let inputs = layer.bottoms.map { current[$0] ?? 0 }
@@ -77,18 +71,53 @@ public final class DenseProgram: Sendable {
                 }
                 current[top] = outputs.last
             }
-            let step = try Step(layer: layer, shapes: layerShapes, inputs: inputs, outputs: outputs,
-                                weights: weights[layer.name])
-            if case .convolution(let c) = step.operation, !c.geometry.isPointwise {
-                columnSize = max(columnSize, c.geometry.columnRows * c.geometry.columnCount)
+            if case .convolution(let p) = layer.kind {
+                let g = ConvolutionGeometry(input: layerShapes.inputs[0], convolution: p)
+                if !g.isPointwise { columnSize = max(columnSize, Checked.saturatingMultiply(g.columnRows, g.columnCount)) }
             }
-            steps.append(step)
+            buffers.append((inputs, outputs))
         }
+        let weightBytes = model.parameters.values.reduce(0) {
+            Checked.saturatingAdd($0, Checked.saturatingMultiply(Checked.saturatingAdd($1.weights.elementCount, $1.bias.count), 4))
+        }
+        var estimate = MemoryEstimate("the dense engine")
+        estimate.add("expanded weights", bytes: weightBytes)
+        estimate.add(Self.executorMemory(bufferSizes: sizes, columnSize: columnSize, batchSize: batchSize))
+        do { try memoryLimit.check(estimate) } catch { throw .resource(error) }
+        do { try BLAS.load() } catch { throw .blasUnavailable(error.description) }
+
+        var weights: [String: DenseWeights] = [:]
+        for (name, p) in model.parameters {
+            weights[name] = DenseWeights(values: p.weights.denseValues(), bias: p.bias)
+        }
+        var steps: [Step] = []
+        for ((layer, layerShapes), (inputs, outputs)) in zip(zip(network.layers, shapes.layers), buffers) {
+            steps.append(try Step(layer: layer, shapes: layerShapes, inputs: inputs, outputs: outputs,
+                                  weights: weights[layer.name]))
+        }
+        self.network = network
+        self.shapes = shapes
+        self.inputName = inputName
+        self.outputName = outputName
+        self.weights = weights
         self.steps = steps
         self.bufferSizes = sizes
         self.blobBuffers = current
         self.outputBuffer = current[outputName] ?? 0
         self.columnSize = columnSize
+    }
+
+    /// What one executor allocates, as `DenseExecutor.init` does: a buffer per
+    /// blob and the im2col scratch.
+    public var executorMemory: MemoryEstimate {
+        Self.executorMemory(bufferSizes: bufferSizes, columnSize: columnSize, batchSize: batchSize)
+    }
+
+    private static func executorMemory(bufferSizes: [Int], columnSize: Int, batchSize: Int) -> MemoryEstimate {
+        var estimate = MemoryEstimate("one dense executor")
+        estimate.add("blob buffers at batch \(batchSize)", count: bufferSizes.reduce(0, Checked.saturatingAdd), elementBytes: 4)
+        estimate.add("im2col scratch", count: max(columnSize, 1), elementBytes: 4)
+        return estimate
     }
 
     /// The shape of one batch of input.
@@ -104,7 +133,9 @@ public final class DenseProgram: Sendable {
     public var activationBytes: Int { 4 * (bufferSizes.reduce(0, +) + columnSize) }
 
     /// A new executor with its own working memory.
-    public func makeExecutor() -> DenseExecutor { DenseExecutor(program: self) }
+    ///
+    /// - Throws: `ExecutorError.resource` when the system refuses its buffers.
+    public func makeExecutor() throws(ExecutorError) -> DenseExecutor { try DenseExecutor(program: self) }
 }
 
 /// One layer's expanded weights.

@@ -20,6 +20,8 @@ public enum ExecutorError: Error, Hashable, Sendable, CustomStringConvertible {
     case blasUnavailable(String)
     /// The processor cannot run the requested sparse kernel set.
     case kernelsUnsupported(SparseKernelSet)
+    /// The engine would need more memory than the limit allows.
+    case resource(ResourceError)
 
     /// A one-line explanation.
     public var description: String {
@@ -32,6 +34,7 @@ public enum ExecutorError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidBatchSize(let size): "batch size \(size) is outside 1...4096"
         case .invalidThreadCount(let count): "thread count \(count) is outside 1...256"
         case .blasUnavailable(let reason): reason
+        case .resource(let error): error.description
         case .kernelsUnsupported(let set):
             "this processor cannot run the \(set) kernels (it runs: \(SparseKernelSet.supported.map(\.rawValue).joined(separator: ", ")))"
         }

@@ -38,9 +38,41 @@ public protocol InferenceEngineFactory: Sendable {
     var outputShape: TensorShape { get }
     /// A new engine with its own working memory.
     func makeEngine() throws(ExecutorError) -> any InferenceEngine
+    /// The memory the shared weights and `engines` engines take, worked out
+    /// without allocating: callers that make several engines check it first.
+    func memoryEstimate(engines: Int) -> MemoryEstimate
+}
+
+extension InferenceEngineFactory {
+    /// Makes `count` engines, refused first when together with the weights they
+    /// would need more than `memoryLimit`.
+    public func makeEngines(_ count: Int, memoryLimit: MemoryLimit = .current) throws(ExecutorError) -> [any InferenceEngine] {
+        do { try memoryLimit.check(memoryEstimate(engines: count)) } catch { throw .resource(error) }
+        var engines: [any InferenceEngine] = []
+        for _ in 0..<count { engines.append(try makeEngine()) }
+        return engines
+    }
 }
 
 extension DenseProgram: InferenceEngineFactory {
     /// A new dense executor.
-    public func makeEngine() throws(ExecutorError) -> any InferenceEngine { makeExecutor() }
+    public func makeEngine() throws(ExecutorError) -> any InferenceEngine { try makeExecutor() }
+
+    /// The expanded weights and `engines` executors' buffers.
+    public func memoryEstimate(engines: Int) -> MemoryEstimate {
+        var estimate = MemoryEstimate("the dense engine")
+        estimate.add("expanded weights", bytes: weightBytes)
+        estimate.add(executorMemory, times: engines)
+        return estimate
+    }
+}
+
+extension CompressedProgram {
+    /// The compact weights and `engines` executors' arenas and scratch.
+    public func memoryEstimate(engines: Int) -> MemoryEstimate {
+        var estimate = MemoryEstimate("the compressed engine")
+        estimate.add("compact weights", bytes: weightBytesResident)
+        estimate.add(executorMemory, times: engines)
+        return estimate
+    }
 }

@@ -7,10 +7,10 @@ enum FileBytes {
     /// image within the pixel limit comes close).
     static let maximumSize = 1 << 30
 
-    /// Reads the regular file at `url`.
-    static func contents(of url: URL) throws(ImageError) -> [UInt8] {
+    /// Reads the regular file at `url`, refused when larger than `limit`.
+    static func contents(of url: URL, maximumSize limit: Int = maximumSize) throws(ImageError) -> [UInt8] {
         do {
-            return try FileContents.read(url.path, maximumSize: maximumSize)
+            return try FileContents.read(url.path, maximumSize: limit)
         } catch {
             switch error {
             case .notFound: throw .fileNotFound(path: url.path)

@@ -35,12 +35,13 @@ extension Preprocessing {
         }
     }
 
-    /// Decodes the JPEG file at `url` and preprocesses it into `output`.
+    /// Decodes the JPEG file at `url` and preprocesses it into `output`;
+    /// images of more than `maximumPixels` pixels are refused before decoding.
     public func preprocess(
         jpegAt url: URL, crop: CropPosition = .center, mirror: Bool = false,
-        into output: UnsafeMutableBufferPointer<Float>
+        maximumPixels: Int = RGBImage.defaultMaximumPixels, into output: UnsafeMutableBufferPointer<Float>
     ) throws(ImageError) {
-        preprocess(try RGBImage(contentsOfJPEG: url), crop: crop, mirror: mirror, into: output)
+        preprocess(try RGBImage(contentsOfJPEG: url, maximumPixels: maximumPixels), crop: crop, mirror: mirror, into: output)
     }
 
     /// Decodes the JPEG file at `url` and preprocesses it into a new array.

@@ -28,8 +28,12 @@ extension RGBImage {
 
     /// Reads and decodes the JPEG file at `url`; errors name the file's path.
     /// See ``init(jpegData:name:maximumPixels:)``.
+    ///
+    /// The file itself is refused when larger than `maximumPixels` bytes (at
+    /// least 64 MiB): JPEG compresses, so a larger file is not a photo within
+    /// the pixel limit.
     public init(contentsOfJPEG url: URL, maximumPixels: Int = RGBImage.defaultMaximumPixels) throws(ImageError) {
-        let bytes = try FileBytes.contents(of: url)
+        let bytes = try FileBytes.contents(of: url, maximumSize: min(FileBytes.maximumSize, max(maximumPixels, 64 << 20)))
         try self.init(jpegData: bytes, name: url.path, maximumPixels: maximumPixels)
     }
 

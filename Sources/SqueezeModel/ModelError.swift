@@ -12,6 +12,8 @@ public enum ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidParameter(layer: String, reason: String)
     /// The input shape does not fit the layer (kernel larger than the padded input, ...).
     case shapeMismatch(layer: String, reason: String)
+    /// A shape or count passes a ceiling of ``SizeLimits`` (or overflows on the way).
+    case tooLarge(layer: String, reason: String)
     /// The network has no inputs, or an input has a non-positive dimension.
     case invalidInput(String)
     /// A weighted layer has no weights.
@@ -33,6 +35,8 @@ public enum ModelError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidParameter(let layer, let reason):
             "layer '\(layer)': \(reason)"
         case .shapeMismatch(let layer, let reason):
+            "layer '\(layer)': \(reason)"
+        case .tooLarge(let layer, let reason):
             "layer '\(layer)': \(reason)"
         case .invalidInput(let reason):
             "network input: \(reason)"

@@ -39,16 +39,18 @@ extension Network {
     /// - Throws: `ModelError` naming the first layer that does not fit.
     public func inferShapes(batchSize: Int? = nil) throws(ModelError) -> NetworkShapes {
         guard !inputs.isEmpty else { throw .invalidInput("the network has no inputs") }
+        guard layers.count <= SizeLimits.maximumLayerCount else {
+            throw .invalidInput("the network has \(layers.count) layers, more than the \(SizeLimits.maximumLayerCount) allowed")
+        }
+        if let batchSize, !(1...SizeLimits.maximumDimension).contains(batchSize) {
+            throw .invalidInput("batch size \(batchSize) is outside 1...\(SizeLimits.maximumDimension)")
+        }
         var blobs: [String: TensorShape] = [:]
         for input in inputs {
             var shape = input.shape
             if let batchSize { shape = shape.withBatch(batchSize) }
-            guard shape.rank >= 1, shape.dimensions.allSatisfy({ $0 > 0 }) else {
-                throw .invalidInput("'\(input.name)' has shape \(shape), which has a non-positive dimension")
-            }
-            guard shape.elementCount <= 1 << 34 else {
-                throw .invalidInput("'\(input.name)' with shape \(shape) is absurdly large")
-            }
+            guard shape.rank >= 1 else { throw .invalidInput("'\(input.name)' has no dimensions") }
+            if let failure = shape.limitFailure { throw .invalidInput("'\(input.name)': \(failure)") }
             blobs[input.name] = shape
         }
         var names = Set<String>()
@@ -62,6 +64,9 @@ extension Network {
                 inputShapes.append(shape)
             }
             let shapes = try layer.shapes(for: inputShapes)
+            for shape in shapes.outputs + (shapes.weight.map { [$0] } ?? []) {
+                if let failure = shape.limitFailure { throw .tooLarge(layer: layer.name, reason: failure) }
+            }
             for (top, shape) in zip(layer.tops, shapes.outputs) { blobs[top] = shape }
             result.append(shapes)
         }
@@ -76,6 +81,9 @@ extension Layer {
     /// - Throws: `ModelError` when the parameters are invalid or do not fit the inputs.
     public func shapes(for inputs: [TensorShape]) throws(ModelError) -> LayerShapes {
         func arity(_ bottoms: ClosedRange<Int>, tops: Int = 1) throws(ModelError) {
+            guard inputs.count <= SizeLimits.maximumLayerArity else {
+                throw .wrongArity(layer: name, expected: "at most \(SizeLimits.maximumLayerArity) inputs", actual: inputs.count)
+            }
             guard bottoms.contains(inputs.count) else {
                 let expected = bottoms.lowerBound == bottoms.upperBound
                     ? "\(bottoms.lowerBound) input(s)" : "at least \(bottoms.lowerBound) inputs"
@@ -98,6 +106,13 @@ extension Layer {
             guard p.stride.height > 0, p.stride.width > 0 else { throw invalid("stride must be positive") }
             guard p.padding.height >= 0, p.padding.width >= 0 else { throw invalid("padding must not be negative") }
             guard p.dilation.height > 0, p.dilation.width > 0 else { throw invalid("dilation must be positive") }
+            for (what, value) in [("num_output", p.outputChannels), ("kernel size", max(p.kernel.height, p.kernel.width)),
+                                  ("stride", max(p.stride.height, p.stride.width)),
+                                  ("padding", max(p.padding.height, p.padding.width)),
+                                  ("dilation", max(p.dilation.height, p.dilation.width)), ("group", p.groups)]
+            where value > SizeLimits.maximumDimension {
+                throw invalid("\(what) \(value) is more than the \(SizeLimits.maximumDimension) allowed")
+            }
             guard p.groups > 0, x.channels % p.groups == 0, p.outputChannels % p.groups == 0 else {
                 throw invalid("group \(p.groups) must divide input channels \(x.channels) and num_output \(p.outputChannels)")
             }
@@ -112,6 +127,9 @@ extension Layer {
         case .innerProduct(let p):
             try arity(1...1)
             guard p.outputCount > 0 else { throw invalid("num_output must be positive") }
+            guard p.outputCount <= SizeLimits.maximumDimension else {
+                throw invalid("num_output \(p.outputCount) is more than the \(SizeLimits.maximumDimension) allowed")
+            }
             let x = inputs[0]
             return LayerShapes(inputs: inputs, outputs: [[x.batch, p.outputCount]],
                                weight: [p.outputCount, x.itemCount], biasCount: p.hasBias ? p.outputCount : 0)
@@ -123,7 +141,9 @@ extension Layer {
         case .lrn(let p):
             try arity(1...1)
             guard inputs[0].rank == 4 else { throw mismatch("LRN needs an NCHW input, got \(inputs[0])") }
-            guard p.localSize > 0, p.localSize % 2 == 1 else { throw invalid("LRN local_size must be odd and positive") }
+            guard p.localSize > 0, p.localSize % 2 == 1, p.localSize <= SizeLimits.maximumDimension else {
+                throw invalid("LRN local_size must be odd and in 1...\(SizeLimits.maximumDimension)")
+            }
             return LayerShapes(inputs: inputs, outputs: inputs, weight: nil, biasCount: 0)
 
         case .softmax(let axis):
@@ -142,6 +162,11 @@ extension Layer {
             }
             guard p.kernel.height > 0, p.kernel.width > 0 else { throw invalid("kernel size must be positive") }
             guard p.stride.height > 0, p.stride.width > 0 else { throw invalid("stride must be positive") }
+            for (what, value) in [("kernel size", max(p.kernel.height, p.kernel.width)),
+                                  ("stride", max(p.stride.height, p.stride.width))]
+            where value > SizeLimits.maximumDimension {
+                throw invalid("\(what) \(value) is more than the \(SizeLimits.maximumDimension) allowed")
+            }
             guard p.padding.height >= 0, p.padding.width >= 0,
                   p.padding.height < p.kernel.height, p.padding.width < p.kernel.width else {
                 throw invalid("padding must be non-negative and smaller than the kernel")
@@ -164,7 +189,10 @@ extension Layer {
                       (0..<first.rank).allSatisfy({ $0 == a || shape[$0] == first[$0] }) else {
                     throw mismatch("cannot concatenate \(first) and \(shape) along axis \(a)")
                 }
-                output[a] += shape[a]
+                guard let sum = Checked.add(output[a], shape[a]) else {
+                    throw .tooLarge(layer: name, reason: "the concatenated axis \(a) overflows")
+                }
+                output[a] = sum
             }
             return LayerShapes(inputs: inputs, outputs: [output], weight: nil, biasCount: 0)
         }
@@ -176,19 +204,27 @@ extension Layer {
         return (0..<rank).contains(a) ? a : nil
     }
 
-    /// Output extent of a convolution along one axis (floor rounding, as Caffe).
+    /// Output extent of a convolution along one axis (floor rounding, as Caffe),
+    /// with checked arithmetic: every operand may come from a file.
     static func convolvedSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int,
                               layer: String) throws(ModelError) -> Int {
-        let extent = dilation * (kernel - 1) + 1
-        let padded = size + 2 * padding
+        guard let extent = Checked.multiply(dilation, kernel - 1).flatMap({ Checked.add($0, 1) }),
+              let padded = Checked.multiply(2, padding).flatMap({ Checked.add(size, $0) })
+        else {
+            throw .tooLarge(layer: layer, reason: "kernel \(kernel), dilation \(dilation) and padding \(padding) overflow the size arithmetic")
+        }
         guard padded >= extent else {
             throw .shapeMismatch(layer: layer, reason: "kernel extent \(extent) exceeds padded input \(padded)")
         }
         return (padded - extent) / stride + 1
     }
 
-    /// Output extent of pooling along one axis, with Caffe's rule that the last
-    /// window must start inside the input (not only in its padding).
+    /// Output extent of pooling along one axis. The last window must start
+    /// inside the input (not only in its padding or beyond it): Caffe checks
+    /// that only with padding, but without padding it fails only when the
+    /// stride is longer than the kernel, where Caffe would pool an empty window;
+    /// PyTorch and ONNX check it always, as here. Operands are at most
+    /// 2^31 - 1 (checked by the caller), so sums of three fit.
     static func pooledSize(_ size: Int, kernel: Int, stride: Int, padding: Int,
                            rounding: PoolingParameters.RoundingMode, layer: String) throws(ModelError) -> Int {
         let span = size + 2 * padding - kernel
@@ -200,7 +236,7 @@ extension Layer {
         case .ceil: out = (span + stride - 1) / stride + 1
         case .floor: out = span / stride + 1
         }
-        if padding > 0, (out - 1) * stride >= size + padding { out -= 1 }
+        if (out - 1) * stride >= size + padding { out -= 1 }
         return out
     }
 }

@@ -23,6 +23,10 @@ public enum ReaderError: Error, Hashable, Sendable, CustomStringConvertible {
     case trailingBytes(file: String, count: Int)
     /// The weights in a file are inconsistent with the network.
     case invalidWeights(file: String, reason: String)
+    /// A file, or a count in it, passes a size ceiling.
+    case tooLarge(file: String, reason: String)
+    /// Reading the file would need more memory than the limit allows.
+    case resource(file: String, ResourceError)
 
     public var description: String {
         switch self {
@@ -45,6 +49,10 @@ public enum ReaderError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(file): \(count) bytes left after the last layer; the file does not belong to this network"
         case .invalidWeights(let file, let reason):
             "\(file): \(reason)"
+        case .tooLarge(let file, let reason):
+            "\(file): too large: \(reason)"
+        case .resource(let file, let error):
+            "\(file): \(error)"
         }
     }
 }

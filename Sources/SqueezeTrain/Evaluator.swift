@@ -1,3 +1,4 @@
+import SqueezeModel
 import Dispatch
 import Foundation
 import SqueezeData
@@ -54,12 +55,17 @@ public enum Evaluator {
     /// Top-1 and top-5 accuracy of `parameters` on every sample.
     public static func accuracy(of parameters: TrainableParameters, on samples: some SampleSet,
                                 batchSize: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                memoryLimit: MemoryLimit = .current,
                                 progress: (@Sendable (Int) -> Void)? = nil) throws(TrainingError) -> AccuracyResult {
         guard (1...256).contains(threads) else { throw .invalidOption("--threads must be between 1 and 256") }
         let workers = max(1, min(threads, samples.count))
-        let graphs = try (0..<workers).map { (_) throws(TrainingError) in
-            try TrainingGraph(parameters: parameters, capacity: batchSize, forTraining: false)
-        }
+        let layout = try TrainingGraph.Layout(parameters: parameters, capacity: batchSize, forTraining: false)
+        var estimate = MemoryEstimate("evaluation")
+        estimate.add(layout.memory, times: workers)
+        do { try memoryLimit.check(estimate) } catch { throw .resource(error) }
+        var made: [TrainingGraph] = []
+        for _ in 0..<workers { made.append(try TrainingGraph(layout: layout)) }
+        let graphs = made
         try Trainer.check(samples, fits: graphs[0])
         let start = ContinuousClock.now
         let batches = (samples.count + batchSize - 1) / batchSize

@@ -114,8 +114,13 @@ public final class TrainableParameters: @unchecked Sendable {
     ///
     /// Dense layers train freely, pruned layers keep their zeros; with
     /// `.centroids`, every weighted layer must be weight-shared.
-    public init(model: Model, target: TrainingTarget = .weights) throws(TrainingError) {
+    ///
+    /// Refused before allocating when the dense buffers would pass `memoryLimit`.
+    public init(model: Model, target: TrainingTarget = .weights, memoryLimit: MemoryLimit = .current) throws(TrainingError) {
         do { try model.validate() } catch { throw .invalidModel(error) }
+        try Self.checkMemory(model.network.weightedLayers.compactMap { layer in
+            model.parameters[layer.name].map { (layer.name, $0.weights.elementCount) }
+        }, limit: memoryLimit)
         var slots: [Slot] = []
         for layer in model.network.weightedLayers {
             guard let p = model.parameters[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
@@ -154,9 +159,14 @@ public final class TrainableParameters: @unchecked Sendable {
 
     /// Fresh parameters for `network`: Xavier-uniform weights (Caffe's `xavier`
     /// filler, scale `sqrt(3 / fan_in)`) and zero biases, from `seed`.
-    public init(initializing network: Network, seed: UInt64) throws(TrainingError) {
+    ///
+    /// Refused before allocating when the weights would pass `memoryLimit`.
+    public init(initializing network: Network, seed: UInt64, memoryLimit: MemoryLimit = .current) throws(TrainingError) {
         let shapes: NetworkShapes
         do { shapes = try network.inferShapes(batchSize: 1) } catch { throw .invalidModel(error) }
+        try Self.checkMemory(zip(network.layers, shapes.layers).compactMap { layer, s in
+            s.weight.map { (layer.name, $0.elementCount) }
+        }, limit: memoryLimit)
         var generator = SeededGenerator(seed: seed, stream: 0x1417)
         var slots: [Slot] = []
         for (layer, s) in zip(network.layers, shapes.layers) {
@@ -170,6 +180,14 @@ public final class TrainableParameters: @unchecked Sendable {
         self.network = network
         self.slots = slots
         self.index = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1.name, $0) })
+    }
+
+    /// Each weight takes up to 20 bytes while a slot is made: the dense
+    /// buffer, a mask, codes, and the temporary arrays they are built from.
+    private static func checkMemory(_ layers: [(String, Int)], limit: MemoryLimit) throws(TrainingError) {
+        var estimate = MemoryEstimate("the trainable parameters")
+        for (name, count) in layers { estimate.add("layer '\(name)' (\(count) weights)", count: count, elementBytes: 20) }
+        do { try limit.check(estimate) } catch { throw .resource(error) }
     }
 
     /// The slot of layer `name`.

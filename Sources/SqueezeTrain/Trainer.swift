@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import SqueezeData
 import SqueezeKernels
+import SqueezeModel
 
 /// Trains `TrainableParameters` with minibatch SGD, data-parallel over threads:
 /// each worker runs forward and backward on its share of a batch in its own
@@ -18,19 +19,32 @@ public final class Trainer {
 
     /// A trainer. Distillation needs `teacher`: the parameters whose outputs the
     /// student learns to match (for instance the model before quantization).
+    ///
+    /// Refused before allocating when the workers' graphs and the optimiser's
+    /// state would need more than `memoryLimit`.
     public init(parameters: TrainableParameters, options: TrainingOptions,
-                teacher: TrainableParameters? = nil) throws(TrainingError) {
+                teacher: TrainableParameters? = nil, memoryLimit: MemoryLimit = .current) throws(TrainingError) {
         try options.validate()
         let workers = min(options.threads, options.batchSize)
         let share = (options.batchSize + workers - 1) / workers
-        var graphs: [TrainingGraph] = []
-        var teachers: [TrainingGraph] = []
+        // Every worker's graphs and the optimiser's state, checked before any is allocated.
+        let layout = try TrainingGraph.Layout(parameters: parameters, capacity: share, forTraining: true)
+        var estimate = MemoryEstimate("training")
+        estimate.add(layout.memory, times: workers)
+        var teacherLayout: TrainingGraph.Layout?
+        if case .distillation = options.loss {
+            guard let teacher else { throw .invalidOption("distillation needs a teacher model") }
+            let t = try TrainingGraph.Layout(parameters: teacher, capacity: share, forTraining: false)
+            estimate.add(t.memory, times: workers)
+            teacherLayout = t
+        }
+        estimate.add("SGD momentum", count: parameters.slots.reduce(0) { Checked.saturatingAdd($0, $1.weights.count + $1.bias.count) },
+                     elementBytes: 4)
+        do { try memoryLimit.check(estimate) } catch { throw .resource(error) }
+        var graphs: [TrainingGraph] = [], teachers: [TrainingGraph] = []
         for _ in 0..<workers {
-            graphs.append(try TrainingGraph(parameters: parameters, capacity: share))
-            if case .distillation = options.loss {
-                guard let teacher else { throw .invalidOption("distillation needs a teacher model") }
-                teachers.append(try TrainingGraph(parameters: teacher, capacity: share, forTraining: false))
-            }
+            graphs.append(try TrainingGraph(layout: layout))
+            if let teacherLayout { teachers.append(try TrainingGraph(layout: teacherLayout)) }
         }
         if let t = teachers.first, t.classCount != graphs[0].classCount {
             throw .unsupportedTopology("the teacher has \(t.classCount) outputs, the student \(graphs[0].classCount)")

@@ -19,6 +19,8 @@ public enum TrainingError: Error, Hashable, Sendable, CustomStringConvertible {
     case data(DataError)
     /// The loss became NaN or infinite: the learning rate is too high.
     case diverged(epoch: Int, batch: Int)
+    /// Training would need more memory than the limit allows.
+    case resource(ResourceError)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum TrainingError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidOption(let reason): reason
         case .dataMismatch(let reason): reason
         case .data(let e): e.description
+        case .resource(let e): e.description
         case .diverged(let epoch, let batch):
             "the loss diverged (not finite) in epoch \(epoch), batch \(batch); lower the learning rate"
         }

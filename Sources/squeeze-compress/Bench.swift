@@ -9,6 +9,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time opening a model and running batches: median and p90 latency, images/s, resident weight bytes.")
 
+    @OptionGroup var resources: ResourceOptions
+
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "model"))
     var model: String
 

@@ -7,6 +7,8 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the top classes, with probabilities, of each image.")
 
+    @OptionGroup var resources: ResourceOptions
+
     @OptionGroup var model: ModelOptions
 
     @Option(help: ArgumentHelp("Class names, one synset per line (default: synsets.txt beside the first image).",

@@ -19,6 +19,8 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a .net or .caffemodel (with --prototxt) into a .sqz container, losslessly.")
 
+    @OptionGroup var resources: ResourceOptions
+
     @Option(help: ArgumentHelp("The Caffe network definition.", valueName: "prototxt"))
     var prototxt: String
 
@@ -39,6 +41,8 @@ struct Import: ParsableCommand {
 /// `squeeze-compress encode`: re-encode any model into a `.sqz` with a chosen codec.
 struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write a model as a .sqz with the chosen entropy coder.")
+
+    @OptionGroup var resources: ResourceOptions
 
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "in"))
     var input: String
@@ -61,6 +65,8 @@ struct Encode: ParsableCommand {
 struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decode a .sqz and write it again, by default without entropy coding (--codec raw).")
+
+    @OptionGroup var resources: ResourceOptions
 
     @Argument(help: ArgumentHelp("The container to read.", valueName: "in.sqz"))
     var input: String

@@ -7,6 +7,8 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure top-1/top-5 accuracy on every <synset>_*.JPEG in a folder, or on MNIST digits (--mnist).")
 
+    @OptionGroup var resources: ResourceOptions
+
     @OptionGroup var model: ModelOptions
 
     @Option(help: ArgumentHelp("Class list, one synset per line in class-index order (default: DIR/synsets.txt).",

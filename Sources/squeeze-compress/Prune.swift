@@ -7,6 +7,8 @@ struct Prune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prune small weights (quality x std per layer, or target densities), optionally retraining in steps.")
 
+    @OptionGroup var resources: ResourceOptions
+
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "in"))
     var input: String
 

@@ -9,6 +9,8 @@ struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Share weights by k-means (2^B centroids per layer) and fine-tune the centroids.")
 
+    @OptionGroup var resources: ResourceOptions
+
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "in"))
     var input: String
 

@@ -7,6 +7,8 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per-layer sizes and ratios of a model, its entropy bound, zstd's figure, and the ratio against AlexNet.")
 
+    @OptionGroup var resources: ResourceOptions
+
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "model"))
     var model: String
 

@@ -7,6 +7,8 @@ struct Sensitivity: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prune each layer alone to several densities and measure accuracy (no retraining).")
 
+    @OptionGroup var resources: ResourceOptions
+
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "model"))
     var model: String
 

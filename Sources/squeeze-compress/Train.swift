@@ -7,6 +7,8 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a network from its prototxt on MNIST CSV digits and write a dense .sqz.")
 
+    @OptionGroup var resources: ResourceOptions
+
     @Option(help: ArgumentHelp("The network definition (input 1x28x28, 10 outputs).", valueName: "prototxt"))
     var prototxt: String
 

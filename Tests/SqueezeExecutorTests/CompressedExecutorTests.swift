@@ -191,7 +191,7 @@ struct CompressedExecutorTests {
         let before = Self.threadCount()
         let input = [Float](repeating: 0.5, count: program.inputShape.elementCount)
         for k in 0..<50 {
-            let executor = program.makeExecutor()
+            let executor = try program.makeExecutor()
             // Half are dropped at once, half after running.
             if k % 2 == 1 { _ = try executor.run(input) }
         }

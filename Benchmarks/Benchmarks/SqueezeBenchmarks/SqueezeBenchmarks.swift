@@ -40,7 +40,7 @@ private func registerModelBenchmarks() {
         Benchmark("Open .sqz to ready", configuration: .init(tags: ["threads": "\(threads)"])) { benchmark in
             let loaded = try ModelLoader.load(weights: url)
             let program = try CompressedNetwork(model: loaded.model).program(batchSize: 1, threads: threads)
-            let executor = program.makeExecutor()
+            let executor = try program.makeExecutor()
             benchmark.stopMeasurement()
             // Unmeasured, and the same for both thread counts: a new worker
             // starts and spins while the next opening would be measured, on

@@ -105,13 +105,13 @@ public struct LatencyBenchmark: Sendable {
             let program = try CompressedNetwork(model: loaded.model)
                 .program(batchSize: c.batchSize, threads: c.threads, kernels: c.kernels ?? .preferred)
             kernels = program.kernels
-            compressed = program.makeExecutor()
+            compressed = try program.makeExecutor()
             engine = compressed!
             weightBytes = program.weightBytesResident
             activationBytes = program.arenaBytes
         case .dense:
             let program = try DenseProgram(model: loaded.model, batchSize: c.batchSize)
-            engine = program.makeExecutor()
+            engine = try program.makeExecutor()
             weightBytes = program.weightBytes
             activationBytes = program.activationBytes
         }

@@ -25,35 +25,40 @@ public final class CompressedExecutor: InferenceEngine {
     /// Counts convolutions run, so scratch can tell a chunk it decoded for this one.
     private var convolutionRun = 0
 
-    init(program: CompressedProgram) {
-        self.program = program
+    /// - Throws: `ExecutorError.resource` when the system refuses the arena or
+    ///   the threads' copies (the program's memory check passed, but the
+    ///   machine or `ulimit` allows less).
+    init(program: CompressedProgram) throws(ExecutorError) {
         // calloc: zeroed pages arrive on first touch, so opening stays fast.
         // 16 floats more, to start the arena on a cache line (planes aligned
-        // by their layout are then aligned in memory).
-        guard let zeroed = calloc(program.arenaSize + 16, MemoryLayout<Float>.stride) else {
-            fatalError("cannot allocate an activation arena of \(program.arenaBytes) bytes")
+        // by their layout are then aligned in memory). Like the arena, the
+        // threads' copies are zeroed so reads past the planes see numbers.
+        let sizes = program.partialScratch
+        var blocks: [UnsafeMutableRawPointer] = []
+        for (floats, what) in [(program.arenaSize, "the activation arena")]
+            + Array(repeating: (sizes.threadCopy, "a thread's copy of a layer's output"),
+                    count: sizes.threadCopy == 0 ? 0 : program.threads) {
+            guard let zeroed = calloc(floats + 16, MemoryLayout<Float>.stride) else {
+                blocks.forEach { free($0) }
+                throw .resource(.allocationFailed(what: what, bytes: Checked.saturatingMultiply(floats + 16, 4)))
+            }
+            blocks.append(zeroed)
         }
-        allocation = zeroed
+        self.program = program
+        allocation = blocks[0]
+        let zeroed = blocks[0]
         let lineStart = (64 - Int(bitPattern: zeroed) % 64) % 64
         arena = UnsafeMutableBufferPointer(start: (zeroed + lineStart).bindMemory(to: Float.self, capacity: program.arenaSize),
                                            count: program.arenaSize)
+        copyAllocations = Array(blocks.dropFirst())
         scratch = (0..<program.threads).map { _ in
             RowScratch(gridSize: program.gridSize, fanIn: program.maxFanIn, entries: program.entryCapacity,
                        splits: program.maxChunkRows * (program.maxChannelBlocks + 1))
         }
-        let sizes = program.partialScratch
         partials = sizes.grid == 0 ? [] : (0..<2).map { _ in
             (0..<program.threads).map { _ in
                 RowScratch(gridSize: sizes.grid, fanIn: sizes.fanIn, entries: sizes.entries, splits: sizes.splits)
             }
-        }
-        // Like the arena: on a cache line, and zeroed (so reads past the planes
-        // see numbers) by calloc, which costs nothing until first touched.
-        copyAllocations = sizes.threadCopy == 0 ? [] : (0..<program.threads).map { _ in
-            guard let zeroed = calloc(sizes.threadCopy + 16, MemoryLayout<Float>.stride) else {
-                fatalError("cannot allocate \(sizes.threadCopy * 4) bytes for a thread's copy of a layer's output")
-            }
-            return zeroed
         }
         threadCopies = copyAllocations.map { zeroed in
             (zeroed + (64 - Int(bitPattern: zeroed) % 64) % 64).bindMemory(to: Float.self, capacity: sizes.threadCopy)
@@ -414,8 +419,39 @@ public final class CompressedExecutor: InferenceEngine {
     }
 }
 
+extension CompressedProgram {
+    /// What one executor allocates, as `CompressedExecutor.init` does: the
+    /// arena, each thread's scratch, the partial sums' scratch and the threads'
+    /// copies of gathered outputs.
+    public var executorMemory: MemoryEstimate {
+        var estimate = MemoryEstimate("one compressed executor")
+        estimate.add("activation arena at batch \(batchSize)", count: Checked.saturatingAdd(arenaSize, 16), elementBytes: 4)
+        let scratch = RowScratch.bytes(gridSize: gridSize, fanIn: maxFanIn, entries: entryCapacity,
+                                       splits: Checked.saturatingMultiply(maxChunkRows, maxChannelBlocks + 1))
+        estimate.add("row scratch of \(threads) thread(s)", bytes: Checked.saturatingMultiply(scratch, threads))
+        let sizes = partialScratch
+        if sizes.grid > 0 {
+            let partial = RowScratch.bytes(gridSize: sizes.grid, fanIn: sizes.fanIn, entries: sizes.entries, splits: sizes.splits)
+            estimate.add("partial-sum scratch", bytes: Checked.saturatingMultiply(partial, 2 * threads))
+        }
+        if sizes.threadCopy > 0 {
+            estimate.add("threads' copies of gathered outputs",
+                         count: Checked.saturatingMultiply(Checked.saturatingAdd(sizes.threadCopy, 16), threads), elementBytes: 4)
+        }
+        return estimate
+    }
+}
+
 /// One thread's buffers for decoding a chunk of rows and accumulating its grids.
 private final class RowScratch: @unchecked Sendable {
+    /// The bytes `init` allocates for these sizes.
+    static func bytes(gridSize: Int, fanIn: Int, entries: Int, splits: Int) -> Int {
+        let decoded = max(entries, fanIn)
+        return [Checked.saturatingMultiply(gridSize, 4), Checked.saturatingMultiply(decoded, 4 + 8 * 4),
+                Checked.saturatingMultiply(splits, 8), Checked.saturatingMultiply(fanIn, 4 + 4 + 8 * 4 + 1)]
+            .reduce(0, Checked.saturatingAdd)
+    }
+
     let grid: UnsafeMutablePointer<Float>
     /// Decoded entries: input offsets and one weight per row sharing the entry.
     let offsets: UnsafeMutablePointer<Int32>

@@ -41,13 +41,16 @@ public final class CompressedNetwork: Sendable {
     /// kernels (the widest this processor runs unless given).
     ///
     /// - Throws: `ExecutorError` for a batch size outside 1...4096, a thread
-    ///   count outside 1...256, kernels this processor cannot run, or a layer
-    ///   this executor does not run.
-    public func program(batchSize: Int = 1, threads: Int = 1,
-                        kernels: SparseKernelSet = .preferred) throws(ExecutorError) -> CompressedProgram {
+    ///   count outside 1...256, kernels this processor cannot run, a layer
+    ///   this executor does not run, or when the weights and one executor
+    ///   would need more than `memoryLimit`.
+    public func program(batchSize: Int = 1, threads: Int = 1, kernels: SparseKernelSet = .preferred,
+                        memoryLimit: MemoryLimit = .current) throws(ExecutorError) -> CompressedProgram {
         guard (1...4096).contains(batchSize) else { throw .invalidBatchSize(batchSize) }
         guard (1...256).contains(threads) else { throw .invalidThreadCount(threads) }
         guard kernels.isSupported else { throw .kernelsUnsupported(kernels) }
-        return try CompressedProgram(network: self, batchSize: batchSize, threads: threads, kernels: kernels)
+        let program = try CompressedProgram(network: self, batchSize: batchSize, threads: threads, kernels: kernels)
+        do { try memoryLimit.check(program.memoryEstimate(engines: 1)) } catch { throw .resource(error) }
+        return program
     }
 }

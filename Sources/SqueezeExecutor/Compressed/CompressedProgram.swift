@@ -59,7 +59,9 @@ public final class CompressedProgram: Sendable {
     public var arenaBytes: Int { arenaSize * 4 }
 
     /// A new executor with its own arena and threads.
-    public func makeExecutor() -> CompressedExecutor { CompressedExecutor(program: self) }
+    ///
+    /// - Throws: `ExecutorError.resource` when the system refuses its memory.
+    public func makeExecutor() throws(ExecutorError) -> CompressedExecutor { try CompressedExecutor(program: self) }
 
     init(network: CompressedNetwork, batchSize: Int, threads: Int, kernels: SparseKernelSet) throws(ExecutorError) {
         self.network = network
@@ -86,7 +88,7 @@ public final class CompressedProgram: Sendable {
 
 extension CompressedProgram: InferenceEngineFactory {
     /// A new compressed executor.
-    public func makeEngine() throws(ExecutorError) -> any InferenceEngine { makeExecutor() }
+    public func makeEngine() throws(ExecutorError) -> any InferenceEngine { try makeExecutor() }
 }
 
 extension CompressedProgram {

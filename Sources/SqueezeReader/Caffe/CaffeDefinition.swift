@@ -8,13 +8,21 @@ internal import SwiftProtobuf
 /// train/val definition's TRAIN-only layers are dropped). The result has been
 /// checked by shape inference.
 public enum CaffeDefinition {
+    /// The largest definition read, in bytes. Public deploy definitions are
+    /// well under 1 MiB; parsing keeps about 16 bytes per byte of text.
+    public static let maximumTextSize = 16 << 20
+
     /// Reads the definition in the file at `url`.
     public static func network(contentsOf url: URL) throws(ReaderError) -> Network {
-        try network(prototxt: FileBytes.readText(url), source: url.path)
+        try network(prototxt: FileBytes.readText(url, maximumSize: maximumTextSize), source: url.path)
     }
 
     /// Reads a definition from its text; `source` names it in errors.
     public static func network(prototxt text: String, source: String = "<prototxt>") throws(ReaderError) -> Network {
+        guard text.utf8.count <= maximumTextSize else {
+            throw .tooLarge(file: source, reason: "\(ByteCount.describe(text.utf8.count)) of text is more than a "
+                                + "definition may hold (\(ByteCount.describe(maximumTextSize)))")
+        }
         var scanner = TextFormatScanner(text)
         let entries: [TextEntry]
         do {

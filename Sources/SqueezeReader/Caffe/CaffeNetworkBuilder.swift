@@ -168,7 +168,7 @@ struct CaffeNetworkBuilder {
         for input in network.inputs {
             net.input.append(input.name)
             var shape = Caffe_BlobShape()
-            shape.dim = input.shape.dimensions.map { Int64($0) }
+            shape.dim = input.shape.dimensions.map { Int64(clamping: $0) }
             net.inputShape.append(shape)
         }
         net.layer = network.layers.map(layerParameter)
@@ -183,17 +183,17 @@ struct CaffeNetworkBuilder {
         p.top = layer.tops
         func spatial(_ s: Spatial, default value: Int, set: (UInt32?, UInt32?, UInt32?) -> Void) {
             if s.height == s.width {
-                if s.height != value { set(UInt32(s.height), nil, nil) }
+                if s.height != value { set(UInt32(clamping: s.height), nil, nil) }
             } else {
-                set(nil, UInt32(s.height), UInt32(s.width))
+                set(nil, UInt32(clamping: s.height), UInt32(clamping: s.width))
             }
         }
         switch layer.kind {
         case .convolution(let c):
             var q = Caffe_ConvolutionParameter()
-            q.numOutput = UInt32(c.outputChannels)
+            q.numOutput = UInt32(clamping: c.outputChannels)
             if !c.hasBias { q.biasTerm = false }
-            if c.groups != 1 { q.group = UInt32(c.groups) }
+            if c.groups != 1 { q.group = UInt32(clamping: c.groups) }
             spatial(c.kernel, default: 0) { both, h, w in
                 if let both { q.kernelSize = [both] } else { q.kernelH = h!; q.kernelW = w! }
             }
@@ -203,11 +203,11 @@ struct CaffeNetworkBuilder {
             spatial(c.padding, default: 0) { both, h, w in
                 if let both { q.pad = [both] } else { q.padH = h!; q.padW = w! }
             }
-            if c.dilation != Spatial(1) { q.dilation = [UInt32(c.dilation.height), UInt32(c.dilation.width)] }
+            if c.dilation != Spatial(1) { q.dilation = [UInt32(clamping: c.dilation.height), UInt32(clamping: c.dilation.width)] }
             p.convolutionParam = q
         case .innerProduct(let c):
             var q = Caffe_InnerProductParameter()
-            q.numOutput = UInt32(c.outputCount)
+            q.numOutput = UInt32(clamping: c.outputCount)
             if !c.hasBias { q.biasTerm = false }
             p.innerProductParam = q
         case .relu(let slope):
@@ -231,19 +231,19 @@ struct CaffeNetworkBuilder {
             if c.rounding == .floor { q.roundMode = .floor }
             p.poolingParam = q
         case .concat(let axis):
-            if axis != 1 { p.concatParam.axis = Int32(axis) }
+            if axis != 1 { p.concatParam.axis = Int32(clamping: axis) }
         case .dropout(let ratio):
             p.dropoutParam.dropoutRatio = ratio
         case .lrn(let c):
             var q = Caffe_LRNParameter()
-            q.localSize = UInt32(c.localSize)
+            q.localSize = UInt32(clamping: c.localSize)
             q.alpha = c.alpha
             q.beta = c.beta
             q.k = c.k
             if c.region == .withinChannel { q.normRegion = .withinChannel }
             p.lrnParam = q
         case .softmax(let axis):
-            if axis != 1 { p.softmaxParam.axis = Int32(axis) }
+            if axis != 1 { p.softmaxParam.axis = Int32(clamping: axis) }
         }
         return p
     }

@@ -7,13 +7,29 @@ internal import SwiftProtobuf
 /// Layers are matched by name; the first blob of a weighted layer is its weights,
 /// the second its bias. Other layers in the file (data, loss) are ignored.
 public enum CaffeWeights {
-    /// Reads the file at `url` for `network`.
-    public static func read(contentsOf url: URL, network: Network) throws(ReaderError) -> Model {
-        try decode(FileBytes.read(url), network: network, source: url.path)
+    /// The largest file read: 2 GiB, protobuf's own ceiling on a message.
+    public static let maximumFileSize = Int(Int32.max)
+
+    /// Reads the file at `url` for `network`, refusing a decode that would need
+    /// more than `memoryLimit`.
+    public static func read(contentsOf url: URL, network: Network,
+                            memoryLimit: MemoryLimit = .current) throws(ReaderError) -> Model {
+        try decode(FileBytes.read(url, maximumSize: maximumFileSize), network: network, source: url.path,
+                   memoryLimit: memoryLimit)
     }
 
     /// Decodes a `.caffemodel`'s bytes for `network`; `source` names it in errors.
-    public static func decode(_ data: Data, network: Network, source: String) throws(ReaderError) -> Model {
+    public static func decode(_ data: Data, network: Network, source: String,
+                              memoryLimit: MemoryLimit = .current) throws(ReaderError) -> Model {
+        guard data.count <= maximumFileSize else {
+            throw .tooLarge(file: source, reason: "\(ByteCount.describe(data.count)) is more than a Caffe model may hold")
+        }
+        // The decoded message holds every blob once more, and the model a copy
+        // of the weighted layers' values: at most twice the file.
+        var estimate = MemoryEstimate("decoding the Caffe model")
+        estimate.add("decoded blobs", bytes: data.count)
+        estimate.add("weights of the network", bytes: data.count)
+        do { try memoryLimit.check(estimate) } catch { throw .resource(file: source, error) }
         let shapes: NetworkShapes
         do { shapes = try network.inferShapes() } catch { throw .invalidNetwork(file: source, reason: error.description) }
         let net: Caffe_NetParameter

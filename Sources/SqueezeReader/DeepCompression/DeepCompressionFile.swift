@@ -15,13 +15,21 @@ public enum DeepCompressionFile {
     /// The codebook size of the release: 8-bit weight sharing.
     public static let codebookSize = 256
 
-    /// Reads the file at `url` for `network`.
-    public static func read(contentsOf url: URL, network: Network) throws(ReaderError) -> Model {
-        try decode(FileBytes.read(url), network: network, source: url.path)
+    /// The largest file read: 1 GiB (the release's is 660 KiB; a layer stores
+    /// at most 2^32 - 1 entries, one byte and a half each).
+    public static let maximumFileSize = 1 << 30
+
+    /// Reads the file at `url` for `network`, refusing a decode that would need
+    /// more than `memoryLimit`.
+    public static func read(contentsOf url: URL, network: Network,
+                            memoryLimit: MemoryLimit = .current) throws(ReaderError) -> Model {
+        try decode(FileBytes.read(url, maximumSize: maximumFileSize), network: network, source: url.path,
+                   memoryLimit: memoryLimit)
     }
 
     /// Decodes the file's bytes for `network`; `source` names it in errors.
-    public static func decode(_ data: Data, network: Network, source: String) throws(ReaderError) -> Model {
+    public static func decode(_ data: Data, network: Network, source: String,
+                              memoryLimit: MemoryLimit = .current) throws(ReaderError) -> Model {
         let shapes: NetworkShapes
         do { shapes = try network.inferShapes() } catch { throw .invalidNetwork(file: source, reason: "\(error)") }
         let weighted = zip(network.layers, shapes.layers).filter { $0.0.kind.hasWeights }
@@ -29,14 +37,14 @@ public enum DeepCompressionFile {
 
         let result = data.withUnsafeBytes { raw in
             Result { () throws(ReaderError) -> Model in
-                try decode(raw, weighted: weighted, network: network, source: source)
+                try decode(raw, weighted: weighted, network: network, source: source, memoryLimit: memoryLimit)
             }
         }
         return try result.get()
     }
 
     private static func decode(_ raw: UnsafeRawBufferPointer, weighted: [(Layer, LayerShapes)], network: Network,
-                               source: String) throws(ReaderError) -> Model {
+                               source: String, memoryLimit: MemoryLimit) throws(ReaderError) -> Model {
         var reader = LittleEndianCursor(raw)
         let headerBytes = 4 * weighted.count
         guard reader.remaining >= headerBytes else {
@@ -44,6 +52,14 @@ public enum DeepCompressionFile {
                              needed: headerBytes, available: reader.remaining)
         }
         let counts = (0..<weighted.count).map { _ in Int(reader.uint32()) }
+        // Each stored entry becomes a position and a code (6 bytes); the file
+        // must hold 1.5 bytes per entry, so only a file that is truncated
+        // anyway can ask for more than 4 bytes per byte of it.
+        var estimate = MemoryEstimate("decoding the weights")
+        for ((layer, _), stored) in zip(weighted, counts) {
+            estimate.add("layer '\(layer.name)' (\(stored) stored entries)", count: min(stored, 2 * raw.count), elementBytes: 6)
+        }
+        do { try memoryLimit.check(estimate) } catch { throw .resource(file: source, error) }
         var parameters: [String: LayerParameters] = [:]
         for ((layer, layerShapes), stored) in zip(weighted, counts) {
             guard let shape = layerShapes.weight else { continue }

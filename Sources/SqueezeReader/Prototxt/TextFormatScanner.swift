@@ -5,6 +5,11 @@
 /// comments, adjacent strings) and produces a `TextEntry` tree, or a syntax
 /// error with its line and column.
 struct TextFormatScanner {
+    /// The deepest nesting of messages accepted: protobuf's own default
+    /// recursion limit. Caffe definitions nest four deep; the limit keeps a
+    /// hostile file from exhausting the stack of this recursive parser.
+    static let maximumDepth = 100
+
     /// A syntax error at a position.
     struct Failure: Error {
         var line: Int
@@ -36,13 +41,16 @@ struct TextFormatScanner {
 
     /// Parses the whole document.
     mutating func parse() throws(Failure) -> [TextEntry] {
-        let entries = try parseEntries(closing: nil)
+        let entries = try parseEntries(closing: nil, depth: 0)
         skipTrivia()
         if position < scalars.count { throw failure("unexpected '\(scalars[position])'") }
         return entries
     }
 
-    private mutating func parseEntries(closing: Unicode.Scalar?) throws(Failure) -> [TextEntry] {
+    private mutating func parseEntries(closing: Unicode.Scalar?, depth: Int) throws(Failure) -> [TextEntry] {
+        guard depth <= Self.maximumDepth else {
+            throw failure("messages nest more than \(Self.maximumDepth) deep")
+        }
         var entries: [TextEntry] = []
         while true {
             skipTrivia()
@@ -53,13 +61,13 @@ struct TextFormatScanner {
             let c = scalars[position]
             if let closing, c == closing { return entries }
             if c == "}" || c == ">" { throw failure("unexpected '\(c)'") }
-            entries.append(try parseEntry())
+            entries.append(try parseEntry(depth: depth))
             skipTrivia()
             if position < scalars.count, scalars[position] == "," || scalars[position] == ";" { advance() }
         }
     }
 
-    private mutating func parseEntry() throws(Failure) -> TextEntry {
+    private mutating func parseEntry(depth: Int) throws(Failure) -> TextEntry {
         let start = position, startLine = line, startColumn = column
         let name: String
         if scalars[position] == "[" {
@@ -85,7 +93,7 @@ struct TextFormatScanner {
         if c == "{" || c == "<" {
             advance()
             let closing: Unicode.Scalar = c == "{" ? "}" : ">"
-            children = try parseEntries(closing: closing)
+            children = try parseEntries(closing: closing, depth: depth + 1)
             advance()
         } else if !sawColon {
             throw failure("expected ':' or '{' after '\(name)'")
@@ -101,7 +109,7 @@ struct TextFormatScanner {
                     if scalars[position] == "{" || scalars[position] == "<" {
                         let closing: Unicode.Scalar = scalars[position] == "{" ? "}" : ">"
                         advance()
-                        _ = try parseEntries(closing: closing)
+                        _ = try parseEntries(closing: closing, depth: depth + 1)
                         advance()
                     } else {
                         try scalar()
