@@ -121,6 +121,21 @@ enum LayerSection {
                        codebookCount: codebookCount)
     }
 
+    /// Entries the streams of `weights` hold: every weight for the dense
+    /// forms, and for pruned ones the stored entries plus the fillers that
+    /// bridge gaps wider than `indexBits` (and at most every weight, the form
+    /// a barely pruned shared layer may take instead).
+    static func storedEntries(_ weights: WeightTensor, indexBits: Int) -> Int {
+        guard let positions = weights.positions else { return weights.elementCount }
+        let span = 1 << indexBits
+        var entries = positions.count, previous = -1
+        for p in positions {
+            entries = Checked.saturatingAdd(entries, (Int(p) - previous - 1) / span)
+            previous = Int(p)
+        }
+        return weights.isShared ? max(entries, min(weights.elementCount, entries * 4)) : entries
+    }
+
     /// Bits needed to write the values `0..<count` (at least 1).
     static func bitWidth(_ count: Int) -> Int {
         var bits = 1

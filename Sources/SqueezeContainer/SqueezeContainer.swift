@@ -40,11 +40,33 @@ public enum SqueezeContainer {
     }
 
     /// Encodes `model` (validated first).
-    public static func encode(_ model: Model, options: ContainerOptions = ContainerOptions()) throws(ContainerError) -> Encoding {
+    ///
+    /// Refused before encoding when the streams it would build, filler entries
+    /// included, would need more than `memoryLimit`.
+    public static func encode(_ model: Model, options: ContainerOptions = ContainerOptions(),
+                              memoryLimit: MemoryLimit = .current) throws(ContainerError) -> Encoding {
         do { try model.validate() } catch { throw .invalidModel(error.description) }
         for bits in [options.convolutionIndexBits, options.fullyConnectedIndexBits] where !(1...16).contains(bits) {
             throw .invalidModel("index width \(bits) bits is outside 1...16")
         }
+        func indexBits(_ layer: Layer) -> Int {
+            if case .innerProduct = layer.kind { return options.fullyConnectedIndexBits }
+            return options.convolutionIndexBits
+        }
+        // Layers encode one after another: the largest layer's working streams
+        // and the whole file (grown by doubling) are live at once.
+        var estimate = MemoryEstimate("encoding the container")
+        var largest = (name: "", bytes: 0), output = 0
+        for layer in model.network.weightedLayers {
+            guard let parameters = model.parameters[layer.name] else { continue }
+            let entries = LayerSection.storedEntries(parameters.weights, indexBits: indexBits(layer))
+            let working = Checked.saturatingMultiply(entries, 16)
+            if working > largest.bytes { largest = (layer.name, working) }
+            output = Checked.saturatingAdd(output, Checked.saturatingMultiply(entries, 6))
+        }
+        estimate.add("streams of layer '\(largest.name)'", bytes: largest.bytes)
+        estimate.add("the file", bytes: Checked.saturatingMultiply(output, 2))
+        do { try memoryLimit.check(estimate) } catch { throw .resource(error) }
         var file = ByteWriter()
         file.append(SqueezeFormat.magic)
         file.u16(UInt16(SqueezeFormat.majorVersion))
@@ -57,9 +79,7 @@ public enum SqueezeContainer {
         var layers: [LayerEncoding] = []
         for layer in weighted {
             guard let parameters = model.parameters[layer.name] else { throw .invalidModel("layer '\(layer.name)' has no weights") }
-            let isFullyConnected: Bool
-            if case .innerProduct = layer.kind { isFullyConnected = true } else { isFullyConnected = false }
-            let bits = isFullyConnected ? options.fullyConnectedIndexBits : options.convolutionIndexBits
+            let bits = indexBits(layer)
             let encoded = try LayerSection.encode(name: layer.name, parameters: parameters, indexBits: bits, options: options)
             let before = file.bytes.count
             appendSection(.layer, payload: encoded.payload, to: &file)

@@ -38,6 +38,7 @@ public enum PruneStage {
     public static func run(_ model: Model, plan: PruningPlan, steps: Int = 1, retraining: Retraining? = nil,
                            evaluation: TrainingData? = nil, threads: Int, observer: StageObserver = .silent) throws -> Outcome {
         try plan.validate(for: model)
+        try StageSupport.checkMemory(of: model, work: "pruning", perWeight: 12)
         guard (1...100).contains(steps) else { throw TrainingError.invalidOption("--steps must be between 1 and 100, not \(steps)") }
         if let retraining { try retraining.options.validate() }
         let before = try StageSupport.accuracy(of: model, on: evaluation, threads: threads, title: "evaluate input", observer: observer)

@@ -35,6 +35,7 @@ public enum QuantizeStage {
                            seed: UInt64 = 1, finetune: Retraining? = nil, evaluation: TrainingData? = nil,
                            threads: Int, observer: StageObserver = .silent) throws -> Outcome {
         let bits = try plan.bits(for: model)
+        try StageSupport.checkMemory(of: model, work: "quantization", perWeight: 12)
         guard !bits.isEmpty else { throw QuantizeError.invalidBits("no layer (give --bits or --layer-bits)", 0) }
         if let finetune {
             try finetune.options.validate()

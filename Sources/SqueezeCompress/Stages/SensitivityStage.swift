@@ -38,6 +38,7 @@ public enum SensitivityStage {
         for name in names where !known.contains(name) { throw PruneError.unknownLayer(name, known: known) }
         for d in densities where !(d.isFinite && (0...1).contains(d)) { throw PruneError.invalidDensity("a sensitivity point", d) }
         guard !densities.isEmpty else { throw PruneError.invalidDensity("no point", .nan) }
+        try StageSupport.checkMemory(of: model, work: "the sensitivity analysis", perWeight: 12)
         let baseline = try StageSupport.accuracy(of: model, on: data, threads: threads, title: "baseline", observer: observer)!
         var curves: [Curve] = []
         for name in names {

@@ -43,6 +43,19 @@ public struct Retraining: Sendable {
 
 /// Shared steps of the stages: accuracy measurement and (re)training with progress.
 enum StageSupport {
+    /// Refuses a stage that rewrites every layer's weights when they would not
+    /// fit `memoryLimit`: the input and the result held together, `perWeight`
+    /// bytes per weight, plus the largest layer's dense working copies.
+    static func checkMemory(of model: Model, work: String, perWeight: Int, memoryLimit: MemoryLimit = .current) throws {
+        var estimate = MemoryEstimate(work)
+        let total = model.parameters.values.reduce(0) { Checked.saturatingAdd($0, $1.weights.elementCount) }
+        estimate.add("the weights before and after", count: total, elementBytes: perWeight)
+        if let (name, largest) = model.parameters.max(by: { $0.value.weights.elementCount < $1.value.weights.elementCount }) {
+            estimate.add("working copies of layer '\(name)'", count: largest.weights.elementCount, elementBytes: 12)
+        }
+        try memoryLimit.check(estimate)
+    }
+
     static func accuracy(of model: Model, on data: TrainingData?, threads: Int, title: String,
                          observer: StageObserver) throws -> AccuracyResult? {
         guard let data else { return nil }
