@@ -146,7 +146,8 @@ let package = Package(
         .testTarget(
             name: "SqueezeContainerTests",
             dependencies: [
-                "SqueezeContainer", "SqueezeReader", "TestSupport",
+                // SqueezeCompress: the field walk runs both engines on every model that decodes.
+                "SqueezeContainer", "SqueezeReader", "SqueezeCompress", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -160,7 +161,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SqueezeDataTests",
-            dependencies: ["SqueezeData", "TestSupport"]
+            // CZlib: the gzip tests build their bombs in memory.
+            dependencies: ["SqueezeData", "CZlib", "TestSupport"]
         ),
         .testTarget(
             name: "SqueezeTrainTests",

@@ -4,6 +4,18 @@ import SqueezeModel
 /// Handwritten digits in the MNIST CSV layout: one line per image, 784 pixel
 /// values (0...255, a 28x28 image row by row) then the label (0...9), comma
 /// separated. The file may be gzip-compressed.
+///
+/// The text is parsed as it streams out of gzip, line by line, and only the
+/// pixels and labels are kept. Input is untrusted, so reading stops with a
+/// one-line ``DataError`` at the first of these bounds it passes:
+///
+/// - more than ``maximumCount`` digits;
+/// - a line longer than ``maximumLineLength`` bytes;
+/// - more than ``maximumTextSize`` bytes of text;
+/// - gzip data expanding more than ``maximumExpansion``:1 once past
+///   ``expansionFloor`` bytes of output (a gzip bomb);
+/// - digits (785 bytes each) that, with the file and the copy made while the
+///   arrays grow, need more than the ``MemoryLimit``.
 public struct MNISTDigits: SampleSet, Equatable {
     /// Pixels per image (28 x 28).
     public static let pixelCount = 784
@@ -11,6 +23,45 @@ public struct MNISTDigits: SampleSet, Equatable {
     public static let fieldCount = pixelCount + 1
     /// Multiplies each pixel on load, as Caffe's LeNet example does (1/256).
     public static let scale: Float = 0.00390625
+
+    /// The most digits a file may hold: 1,000,000. MNIST has 70,000 and the
+    /// largest relative, EMNIST ByClass, 814,255; a million leaves room for
+    /// those while keeping the pixels under 785 MB.
+    public static let maximumCount = 1_000_000
+
+    /// The longest line accepted, in bytes before its newline: 65,536. A
+    /// digit line in the usual form is at most 3,137 bytes (784 times `255,`
+    /// and the label); the rest leaves room for blanks and leading zeros.
+    /// The bound keeps a partial line carried between chunks small.
+    public static let maximumLineLength = 1 << 16
+
+    /// The most bytes a plausible line takes, newline included, for the bound
+    /// on the whole text: 4,096, above the 3,138 of the longest usual line.
+    public static let plausibleLineLength = 4096
+
+    /// The most text a file may hold or expand to: ``maximumCount`` lines of
+    /// ``plausibleLineLength`` bytes, 4,096,000,000 bytes (3.8 GiB).
+    public static let maximumTextSize = maximumCount * plausibleLineLength
+
+    /// The largest gzip expansion accepted, 100:1.
+    ///
+    /// The shared development file `mnist_4k_dev.csv.gz` expands 8.6:1
+    /// (846,201 to 7,313,268 bytes): about four-fifths of the pixels are `0,`
+    /// and the rest carry the strokes, which do not repeat from image to
+    /// image. Only copied lines compress much better: deflate packs one real
+    /// digit line repeated at about 190:1 and a blank image's line at about
+    /// 560:1 (its ceiling is 1032:1). 100:1 leaves real data more than ten
+    /// times its ratio and stops both kinds of bomb early.
+    public static let maximumExpansion = 100
+
+    /// The output a gzip stream may reach before ``maximumExpansion`` is
+    /// applied: 64 MiB (about 36,000 digits), so small files, whose ratio says
+    /// little, are never refused for it and a bomb is stopped after at most
+    /// this much work.
+    public static let expansionFloor = 64 << 20
+
+    /// The largest file read, compressed or not: 2 GiB. The file is read whole.
+    public static let maximumFileSize = 1 << 31
 
     /// All pixels, `count * 784` of them, image after image, row-major 28x28.
     public let pixels: [UInt8]
@@ -35,25 +86,75 @@ public struct MNISTDigits: SampleSet, Equatable {
     /// Reads a CSV file, gzip-compressed or not (told by its first bytes, not
     /// its name). Lines may end in LF or CRLF; blank lines are skipped.
     ///
+    /// The file is read whole (it may be at most ``maximumFileSize`` bytes and
+    /// must fit `memoryLimit`), then parsed as ``init(bytes:source:memoryLimit:)`` does.
+    ///
     /// - Throws: ``DataError/fileNotFound(path:)``, ``DataError/unreadable(path:reason:)``
     ///   (including corrupt gzip), ``DataError/malformed(path:line:reason:)`` naming
-    ///   the first bad line, or ``DataError/empty(path:)`` when no line holds a digit.
-    public init(contentsOf url: URL) throws(DataError) {
-        let path = url.path
-        var bytes = try Self.readFile(url)
-        if Gzip.isGzip(bytes) {
-            do throws(GzipError) {
-                bytes = try Gzip.decompress(bytes)
-            } catch {
-                throw .unreadable(path: path, reason: error.reason)
-            }
+    ///   the first bad line, ``DataError/tooLarge(path:reason:)`` or
+    ///   ``DataError/resource(_:)`` for a file past the bounds above, or
+    ///   ``DataError/empty(path:)`` when no line holds a digit.
+    public init(contentsOf url: URL, memoryLimit: MemoryLimit = .current) throws(DataError) {
+        let bytes = try Self.readFile(url.path, memoryLimit: memoryLimit)
+        try self.init(bytes: bytes, source: url.path, memoryLimit: memoryLimit)
+    }
+
+    /// Parses the bytes of a CSV file, gzip-compressed or not (told by the
+    /// first bytes). Safe on any bytes: every bound above holds, and no
+    /// allocation passes `memoryLimit`.
+    ///
+    /// - Parameters:
+    ///   - source: the name used in messages and kept as ``path``.
+    ///   - memoryLimit: the memory the digits, the bytes and the buffers may take.
+    /// - Throws: as ``init(contentsOf:memoryLimit:)``, except for the file errors.
+    public init(bytes: [UInt8], source: String, memoryLimit: MemoryLimit = .current) throws(DataError) {
+        try self.init(bytes: bytes, source: source, memoryLimit: memoryLimit, bounds: .standard, chunkSize: nil)
+    }
+
+    /// ``init(bytes:source:memoryLimit:)`` with other bounds, and the text
+    /// handed to the line parser in pieces of `chunkSize` bytes (plain text as
+    /// well as gzip output), so tests can reach every bound and every place a
+    /// chunk can end cheaply.
+    @_spi(Testing)
+    public init(bytes: [UInt8], source: String, memoryLimit: MemoryLimit, bounds: Bounds, chunkSize: Int?) throws(DataError) {
+        let (pixels, labels) = try bytes.withUnsafeBufferPointer { (buffer) throws(DataError) in
+            try Self.read(buffer, path: source, memoryLimit: memoryLimit, bounds: bounds, chunkSize: chunkSize)
         }
-        let parsed = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(DataError) in try Self.parse(buffer, path: path) }
+        guard !labels.isEmpty else { throw .empty(path: source) }
+        self.pixels = pixels
+        self.labels = labels
+        self.path = source
+    }
+
+    /// The bounds reading enforces; ``standard`` holds the documented figures.
+    @_spi(Testing)
+    public struct Bounds: Sendable {
+        /// The most digits.
+        public var maximumCount: Int
+        /// The longest line, in bytes before its newline.
+        public var maximumLineLength: Int
+        /// The most text, in bytes.
+        public var maximumTextSize: Int
+        /// The largest gzip expansion, `n` for `n:1`.
+        public var maximumExpansion: Int
+        /// The output past which the expansion is checked.
+        public var expansionFloor: Int
+
+        /// Bounds with the given figures.
+        public init(
+            maximumCount: Int = MNISTDigits.maximumCount, maximumLineLength: Int = MNISTDigits.maximumLineLength,
+            maximumTextSize: Int = MNISTDigits.maximumTextSize, maximumExpansion: Int = MNISTDigits.maximumExpansion,
+            expansionFloor: Int = MNISTDigits.expansionFloor
+        ) {
+            self.maximumCount = max(0, maximumCount)
+            self.maximumLineLength = max(0, maximumLineLength)
+            self.maximumTextSize = max(0, maximumTextSize)
+            self.maximumExpansion = max(1, maximumExpansion)
+            self.expansionFloor = max(0, expansionFloor)
         }
-        (pixels, labels) = try parsed.get()
-        guard !labels.isEmpty else { throw .empty(path: path) }
-        self.path = path
+
+        /// ``MNISTDigits/maximumCount`` and the other documented bounds.
+        public static let standard = Bounds()
     }
 
     /// The number of images.
@@ -79,180 +180,25 @@ public struct MNISTDigits: SampleSet, Equatable {
 
     // MARK: Reading
 
-    private static func readFile(_ url: URL) throws(DataError) -> [UInt8] {
+    /// The whole file, refused before reading when it passes ``maximumFileSize``
+    /// or the memory limit.
+    private static func readFile(_ path: String, memoryLimit: MemoryLimit) throws(DataError) -> [UInt8] {
         do {
-            return try FileContents.read(url.path, maximumSize: 1 << 31)
+            return try FileContents.read(path, maximumSize: min(maximumFileSize, memoryLimit.bytes))
         } catch {
             switch error {
-            case .notFound: throw .fileNotFound(path: url.path)
-            case .unreadable(let reason): throw .unreadable(path: url.path, reason: reason)
-            case .tooLarge(let size, let limit):
-                throw .unreadable(path: url.path, reason: "\(size) bytes is more than a digit file may hold (\(limit))")
-            }
-        }
-    }
-
-    // MARK: Parsing
-
-    private static let comma = UInt8(ascii: ",")
-    private static let newline = UInt8(ascii: "\n")
-    private static let carriageReturn = UInt8(ascii: "\r")
-    private static let zero = UInt8(ascii: "0")
-
-    /// Cuts the text into lines and parses each into the next row of pixels.
-    /// Rows are written in place into a buffer sized for the most lines the
-    /// text can hold (a digit line is at least 785 * 2 bytes with its newline).
-    private static func parse(_ text: UnsafeBufferPointer<UInt8>, path: String) throws(DataError) -> ([UInt8], [UInt8]) {
-        guard let base = text.baseAddress else { return ([], []) }
-        let capacity = text.count / (2 * fieldCount) + 1
-        var pixels = [UInt8](repeating: 0, count: capacity * pixelCount)
-        var labels = [UInt8](repeating: 0, count: capacity)
-        var rows = 0
-        try pixels.withUnsafeMutableBufferPointer { (pixelBuffer) throws(DataError) in
-            guard let pixelBase = pixelBuffer.baseAddress else { return }
-            var position = 0
-            // A UTF-8 byte order mark is not part of the first field.
-            if text.count >= 3 && text[0] == 0xEF && text[1] == 0xBB && text[2] == 0xBF { position = 3 }
-            var lineNumber = 0
-            while position < text.count {
-                lineNumber += 1
-                // memchr is vectorised; finding the line end is most of a naive parser's time.
-                var end = text.count
-                if let found = memchr(base + position, Int32(newline), text.count - position) {
-                    end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            case .notFound: throw .fileNotFound(path: path)
+            case .unreadable(let reason): throw .unreadable(path: path, reason: reason)
+            case .tooLarge(let size, _):
+                if size <= maximumFileSize {
+                    var estimate = MemoryEstimate("reading digits from \(path)")
+                    estimate.add("the file", bytes: size)
+                    do throws(ResourceError) { try memoryLimit.check(estimate) } catch { throw .resource(error) }
                 }
-                let next = end + 1
-                if end > position && text[end - 1] == carriageReturn { end -= 1 }
-                defer { position = next }
-                if end == position { continue }
-                guard rows < capacity else {
-                    // Unreachable by the size bound; kept so bad arithmetic cannot write out of bounds.
-                    throw .malformed(path: path, line: lineNumber, reason: "more lines than the file size allows")
-                }
-                let row = pixelBase + rows * pixelCount
-                if let label = fastLine(text, position..<end, into: row) {
-                    labels[rows] = label
-                    rows += 1
-                } else if let label = try checkedLine(text, position..<end, into: row, path: path, line: lineNumber) {
-                    labels[rows] = label
-                    rows += 1
-                }
+                throw .tooLarge(
+                    path: path,
+                    reason: "the file is \(ByteCount.describe(size)), more than the \(ByteCount.describe(maximumFileSize)) a digit file may be")
             }
         }
-        pixels.removeLast((capacity - rows) * pixelCount)
-        labels.removeLast(capacity - rows)
-        return (pixels, labels)
-    }
-
-    /// Parses a line of plain digits and commas; nil for anything else (which
-    /// may still be valid, with blanks or signs, or may be an error), so that the
-    /// careful parser decides.
-    @inline(__always)
-    private static func fastLine(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into row: UnsafeMutablePointer<UInt8>) -> UInt8? {
-        var field = 0, value = 0, digits = 0
-        for i in range {
-            let byte = text[i]
-            if byte == comma {
-                guard digits > 0 && digits <= 3 && value <= 255 && field < pixelCount else { return nil }
-                row[field] = UInt8(truncatingIfNeeded: value)
-                field += 1
-                value = 0
-                digits = 0
-            } else {
-                let digit = byte &- zero
-                guard digit < 10 else { return nil }
-                value = value &* 10 &+ Int(digit)
-                digits += 1
-            }
-        }
-        guard field == pixelCount && digits > 0 && digits <= 3 && value <= 9 else { return nil }
-        return UInt8(truncatingIfNeeded: value)
-    }
-
-    /// Parses a line field by field, allowing blanks and signs, and throws for
-    /// the first problem; nil for a blank line. Fields are counted first so that
-    /// a short line is reported as such, not as its first odd field.
-    private static func checkedLine(
-        _ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into row: UnsafeMutablePointer<UInt8>,
-        path: String, line: Int
-    ) throws(DataError) -> UInt8? {
-        if isBlank(text, range) { return nil }
-        var commas = 0
-        for i in range where text[i] == comma { commas += 1 }
-        guard commas + 1 == fieldCount else {
-            throw .malformed(
-                path: path, line: line, reason: "\(pixelCount) pixels and a label expected, found \(commas + 1) fields")
-        }
-        var fieldStart = range.lowerBound
-        for field in 0..<fieldCount {
-            var fieldEnd = fieldStart
-            while fieldEnd < range.upperBound && text[fieldEnd] != comma { fieldEnd += 1 }
-            let isLabel = field == pixelCount
-            guard let value = integer(text, fieldStart..<fieldEnd) else {
-                let what = isLabel ? "the label" : "pixel \(field + 1)"
-                throw .malformed(
-                    path: path, line: line,
-                    reason: "\(what) is not an integer: \"\(excerpt(text, fieldStart..<fieldEnd))\"")
-            }
-            if isLabel {
-                guard (0...9).contains(value) else {
-                    throw .malformed(
-                        path: path, line: line, reason: "label \(excerpt(text, fieldStart..<fieldEnd)) is outside 0...9")
-                }
-                return UInt8(value)
-            }
-            guard (0...255).contains(value) else {
-                throw .malformed(
-                    path: path, line: line,
-                    reason: "pixel \(excerpt(text, fieldStart..<fieldEnd)) (field \(field + 1)) is outside 0...255")
-            }
-            row[field] = UInt8(value)
-            fieldStart = fieldEnd + 1
-        }
-        return nil  // not reached: the last field is the label
-    }
-
-    private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
-    }
-
-    private static func isBlank(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        for i in range where !isSpace(text[i]) { return false }
-        return true
-    }
-
-    /// A decimal integer with optional sign and surrounding blanks; nil if the
-    /// field is anything else. Magnitudes are capped so long digit runs cannot
-    /// overflow (they are out of range either way).
-    private static func integer(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
-        var i = range.lowerBound, end = range.upperBound
-        while i < end && isSpace(text[i]) { i += 1 }
-        while end > i && isSpace(text[end - 1]) { end -= 1 }
-        var negative = false
-        if i < end && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
-            negative = text[i] == UInt8(ascii: "-")
-            i += 1
-        }
-        guard i < end else { return nil }
-        var value = 0
-        while i < end {
-            let digit = text[i] &- zero
-            guard digit < 10 else { return nil }
-            value = min(value * 10 + Int(digit), 1 << 40)
-            i += 1
-        }
-        return negative ? -value : value
-    }
-
-    /// The field's text for a message: trimmed, at most 20 characters, with
-    /// control characters replaced so the message stays on one line.
-    private static func excerpt(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
-        var i = range.lowerBound, end = range.upperBound
-        while i < end && isSpace(text[i]) { i += 1 }
-        while end > i && isSpace(text[end - 1]) { end -= 1 }
-        let limit = 20
-        let shown = UnsafeBufferPointer(rebasing: text[i..<min(end, i + limit)])
-        let cleaned = String(decoding: shown, as: UTF8.self).map { $0.isNewline || ($0.asciiValue.map { $0 < 32 || $0 == 127 } ?? false) ? "?" : $0 }
-        return String(cleaned) + (end - i > limit ? "..." : "")
     }
 }
