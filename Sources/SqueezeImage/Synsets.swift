@@ -18,9 +18,13 @@ public struct Synsets: Hashable, Sendable, RandomAccessCollection {
     public let entries: [Entry]
     private let indexByID: [String: Int]
 
+    /// The largest synsets file read: ImageNet-21k's 21,841 classes take
+    /// about 1 MiB.
+    public static let maximumFileSize = 16 << 20
+
     /// Reads a synsets file; errors name the file.
     public init(contentsOf url: URL) throws(ImageError) {
-        let bytes = try FileBytes.contents(of: url)
+        let bytes = try FileBytes.contents(of: url, maximumSize: Self.maximumFileSize)
         try self.init(text: String(decoding: bytes, as: UTF8.self), file: url.path)
     }
 

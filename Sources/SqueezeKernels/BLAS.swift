@@ -71,7 +71,8 @@ public enum BLAS {
         return try body()
     }
 
-    /// The number of threads OpenBLAS uses inside one call.
+    /// The number of threads OpenBLAS uses inside one call (set: at most the
+    /// processor count).
     ///
     /// Callers that run several forward passes in parallel set this to 1 so the
     /// threads do not oversubscribe the cores (`withThreadCount` for a scoped
@@ -86,6 +87,11 @@ public enum BLAS {
             let environment = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
             return environment.map { max(1, $0) } ?? ProcessInfo.processInfo.activeProcessorCount
         }
-        set { squeeze_openblas_set_threads(Int32(clamping: max(1, newValue))) }
+        // More threads than cores only adds OpenBLAS buffers (tens of MiB of
+        // address space each), never speed.
+        set {
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            squeeze_openblas_set_threads(Int32(clamping: max(1, min(newValue, cores))))
+        }
     }
 }

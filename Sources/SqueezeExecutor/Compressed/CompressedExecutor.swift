@@ -434,6 +434,9 @@ extension CompressedProgram {
             let partial = RowScratch.bytes(gridSize: sizes.grid, fanIn: sizes.fanIn, entries: sizes.entries, splits: sizes.splits)
             estimate.add("partial-sum scratch", bytes: Checked.saturatingMultiply(partial, 2 * threads))
         }
+        if threads > 1 {
+            estimate.add("stacks of \(threads - 1) worker thread(s)", bytes: (threads - 1) * WorkerPool.stackSize)
+        }
         if sizes.threadCopy > 0 {
             estimate.add("threads' copies of gathered outputs",
                          count: Checked.saturatingMultiply(Checked.saturatingAdd(sizes.threadCopy, 16), threads), elementBytes: 4)

@@ -20,6 +20,9 @@ import Synchronization
 /// freed (and stops its threads) when its executor goes, whether or not a
 /// thread has started yet.
 final class WorkerPool: Sendable {
+    /// Each worker's stack: the kernels keep their scratch on the heap.
+    static let stackSize = 1 << 20
+
     /// Threads that run a job, the caller included.
     let threadCount: Int
     private let crew: Crew
@@ -30,7 +33,7 @@ final class WorkerPool: Sendable {
         for worker in 1..<threadCount {
             let crew = crew
             let thread = Thread { crew.work(as: worker) }
-            thread.stackSize = 1 << 20
+            thread.stackSize = Self.stackSize
             thread.start()
         }
     }
