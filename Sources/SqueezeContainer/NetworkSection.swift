@@ -40,7 +40,8 @@ enum NetworkSection {
             throw reader.failure("unknown definition compression \(compression)")
         }
         do {
-            return try CaffeDefinition.network(binaryDefinition: Data(definition), source: reader.file)
+            // The reader's errors then read "file: section 1 of N (NETW): the network definition: ...".
+            return try CaffeDefinition.network(binaryDefinition: Data(definition), source: "the network definition")
         } catch {
             throw reader.failure(error.description)
         }

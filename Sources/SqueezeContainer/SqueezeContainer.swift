@@ -49,24 +49,7 @@ public enum SqueezeContainer {
         for bits in [options.convolutionIndexBits, options.fullyConnectedIndexBits] where !(1...16).contains(bits) {
             throw .invalidModel("index width \(bits) bits is outside 1...16")
         }
-        func indexBits(_ layer: Layer) -> Int {
-            if case .innerProduct = layer.kind { return options.fullyConnectedIndexBits }
-            return options.convolutionIndexBits
-        }
-        // Layers encode one after another: the largest layer's working streams
-        // and the whole file (grown by doubling) are live at once.
-        var estimate = MemoryEstimate("encoding the container")
-        var largest = (name: "", bytes: 0), output = 0
-        for layer in model.network.weightedLayers {
-            guard let parameters = model.parameters[layer.name] else { continue }
-            let entries = LayerSection.storedEntries(parameters.weights, indexBits: indexBits(layer))
-            let working = Checked.saturatingMultiply(entries, 16)
-            if working > largest.bytes { largest = (layer.name, working) }
-            output = Checked.saturatingAdd(output, Checked.saturatingMultiply(entries, 6))
-        }
-        estimate.add("streams of layer '\(largest.name)'", bytes: largest.bytes)
-        estimate.add("the file", bytes: Checked.saturatingMultiply(output, 2))
-        do { try memoryLimit.check(estimate) } catch { throw .resource(error) }
+        do { try memoryLimit.check(encodingEstimate(model, options: options)) } catch { throw .resource(error) }
         var file = ByteWriter()
         file.append(SqueezeFormat.magic)
         file.u16(UInt16(SqueezeFormat.majorVersion))
@@ -79,7 +62,7 @@ public enum SqueezeContainer {
         var layers: [LayerEncoding] = []
         for layer in weighted {
             guard let parameters = model.parameters[layer.name] else { throw .invalidModel("layer '\(layer.name)' has no weights") }
-            let bits = indexBits(layer)
+            let bits = indexBits(layer, options: options)
             let encoded = try LayerSection.encode(name: layer.name, parameters: parameters, indexBits: bits, options: options)
             let before = file.bytes.count
             appendSection(.layer, payload: encoded.payload, to: &file)
@@ -88,6 +71,41 @@ public enum SqueezeContainer {
                                         codebookCount: encoded.codebookCount, biasCount: parameters.bias.count))
         }
         return Encoding(bytes: file.bytes, overheadBytes: overhead, layers: layers)
+    }
+
+    /// What encoding `model` with `options` needs: layers encode one after
+    /// another, so the largest layer's working streams (filler entries
+    /// included) and the whole file, grown by doubling, are live at once.
+    public static func encodingEstimate(_ model: Model, options: ContainerOptions = ContainerOptions()) -> MemoryEstimate {
+        encodingEstimate(model.network.weightedLayers.compactMap { layer in
+            model.parameters[layer.name].map {
+                (layer.name, LayerSection.storedEntries($0.weights, indexBits: indexBits(layer, options: options)))
+            }
+        })
+    }
+
+    /// What encoding `network` with dense weights of `shapes` needs (a model
+    /// that training will make), before the weights exist.
+    public static func encodingEstimate(denseNetwork network: Network, shapes: NetworkShapes) -> MemoryEstimate {
+        encodingEstimate(zip(network.layers, shapes.layers).compactMap { layer, s in s.weight.map { (layer.name, $0.elementCount) } })
+    }
+
+    private static func encodingEstimate(_ layers: [(name: String, entries: Int)]) -> MemoryEstimate {
+        var estimate = MemoryEstimate("encoding the container")
+        var largest = (name: "", bytes: 0), output = 0
+        for (name, entries) in layers {
+            let working = Checked.saturatingMultiply(entries, 16)
+            if working > largest.bytes { largest = (name, working) }
+            output = Checked.saturatingAdd(output, Checked.saturatingMultiply(entries, 6))
+        }
+        estimate.add("streams of layer '\(largest.name)'", bytes: largest.bytes)
+        estimate.add("the file", bytes: Checked.saturatingMultiply(output, 2))
+        return estimate
+    }
+
+    private static func indexBits(_ layer: Layer, options: ContainerOptions) -> Int {
+        if case .innerProduct = layer.kind { return options.fullyConnectedIndexBits }
+        return options.convolutionIndexBits
     }
 
     private static func appendSection(_ tag: SqueezeFormat.Tag, payload: [UInt8], to file: inout ByteWriter) {

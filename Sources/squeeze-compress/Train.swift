@@ -33,6 +33,13 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let network = try CaffeDefinition.network(contentsOf: URL(fileURLWithPath: prototxt))
+        // Writing the result comes last: refuse a network whose trained model
+        // could not be copied out and encoded before spending the training on it.
+        let shapes = try network.inferShapes()
+        var writing = SqueezeContainer.encodingEstimate(denseNetwork: network, shapes: shapes)
+        writing.work = "writing the trained model"
+        writing.add("the trained weights, copied out", count: shapes.parameterCount, elementBytes: 8)
+        try MemoryLimit.current.check(writing)
         let (train, test) = try training.data(mnist)
         let parameters = try TrainableParameters(initializing: network, seed: training.seed)
         let options = training.options(loss: .crossEntropy, threads: threads)

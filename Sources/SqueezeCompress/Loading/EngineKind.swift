@@ -17,11 +17,14 @@ public enum EngineKind: String, CaseIterable, Sendable, Codable {
 }
 
 extension Model {
-    /// Compiles the model for `engine` at `batchSize`, ready to make one engine per thread.
-    public func engineFactory(_ engine: EngineKind = .dense, batchSize: Int = 1) throws(ExecutorError) -> any InferenceEngineFactory {
+    /// Compiles the model for `engine` at `batchSize`, ready to make one engine
+    /// per thread; refused when the weights and one engine would pass `memoryLimit`.
+    public func engineFactory(_ engine: EngineKind = .dense, batchSize: Int = 1,
+                              memoryLimit: MemoryLimit = .current) throws(ExecutorError) -> any InferenceEngineFactory {
         switch engine {
-        case .dense: try DenseProgram(model: self, batchSize: batchSize)
-        case .compressed: try CompressedNetwork(model: self).program(batchSize: batchSize)
+        case .dense: try DenseProgram(model: self, batchSize: batchSize, memoryLimit: memoryLimit)
+        case .compressed:
+            try CompressedNetwork(model: self, memoryLimit: memoryLimit).program(batchSize: batchSize, memoryLimit: memoryLimit)
         }
     }
 }

@@ -14,14 +14,26 @@ public final class CompressedNetwork: Sendable {
 
     /// Converts `model` (validated first) into the compact form.
     ///
-    /// - Throws: `ExecutorError.invalidModel` when it does not validate.
-    public init(model: Model) throws(ExecutorError) {
+    /// - Throws: `ExecutorError.invalidModel` when it does not validate, and
+    ///   `ExecutorError.resource` when the compact form would pass `memoryLimit`.
+    public init(model: Model, memoryLimit: MemoryLimit = .current) throws(ExecutorError) {
         let shapes: NetworkShapes
         do { shapes = try model.validate() } catch { throw .invalidModel(error) }
         network = model.network
         let weighted = zip(model.network.layers, shapes.layers).compactMap { layer, layerShapes in
             layerShapes.weight.flatMap { shape in model.parameters[layer.name].map { (layer.name, $0, shape[0]) } }
         }
+        // Per layer: two row starts per row, the gap stream (one byte per weight
+        // and per 255 positions skipped, built then copied) and the values.
+        var estimate = MemoryEstimate("the compact weights")
+        for (name, parameters, rows) in weighted {
+            let stored = parameters.weights.storedCount, elements = parameters.weights.elementCount
+            let gaps = Checked.saturatingAdd(Checked.saturatingAdd(stored, elements / 255), rows + 1)
+            let bytes = [Checked.saturatingMultiply(rows + 1, 8), Checked.saturatingMultiply(gaps, 2),
+                         Checked.saturatingMultiply(stored, 4)].reduce(0, Checked.saturatingAdd)
+            estimate.add("layer '\(name)'", bytes: bytes)
+        }
+        do { try memoryLimit.check(estimate) } catch { throw .resource(error) }
         // Layers convert independently: on every core, to open faster.
         let compact = weighted.concurrentMap(cost: { $0.1.weights.storedCount }) { name, parameters, rows in
             (name, CompactWeights(parameters, rows: rows))

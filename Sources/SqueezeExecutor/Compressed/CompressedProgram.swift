@@ -326,6 +326,7 @@ private struct Planner {
         let inputBlob = current[inputName]!
         fusePooling(keeping: [inputBlob, outputBlob])
         try assignLifetimes(input: inputBlob, output: outputBlob)
+        try checkLayoutSizes()
         var arenaSize = allocate()
         var steps: [CompressedProgram.Step] = [], names: [String] = []
         var gridSize = 32, maxFanIn = 1, entryCapacity = 1, maxChunkRows = 1, maxChannelBlocks = 1
@@ -476,12 +477,25 @@ private struct Planner {
         case .convolution(let p):
             let output = newBlob(s.outputs[0])
             var phases: Int?
+            let x = s.inputs[0]
+            // Shapes passed the ceilings, but padding and strides lay the input
+            // out larger: keep every layout within them too, so the arena's
+            // arithmetic cannot overflow.
+            let paddedHeight = x.height + 2 * p.padding.height, paddedWidth = x.width + 2 * p.padding.width
+            guard let padded = Checked.product([x.channels, paddedHeight, paddedWidth]),
+                  padded <= SizeLimits.maximumElementCount else {
+                throw unsupported(layer, "padding \(p.padding) makes its input a \(x.channels)x\(paddedHeight)x\(paddedWidth) "
+                                      + "layout, more than the \(SizeLimits.maximumElementCount) floats a tensor may hold")
+            }
             if p.stride.height != 1 || p.stride.width != 1 {
-                let x = s.inputs[0]
-                let ph = (x.height + 2 * p.padding.height + p.stride.height - 1) / p.stride.height
-                let pw = (x.width + 2 * p.padding.width + p.stride.width - 1) / p.stride.width
-                storages.append(Storage(channels: x.channels, height: ph, width: pw,
-                                        flatImageSize: x.channels * p.stride.height * p.stride.width * ph * pw))
+                let ph = (paddedHeight + p.stride.height - 1) / p.stride.height
+                let pw = (paddedWidth + p.stride.width - 1) / p.stride.width
+                guard let flat = Checked.product([x.channels, p.stride.height, p.stride.width, ph, pw]),
+                      flat <= SizeLimits.maximumElementCount else {
+                    throw unsupported(layer, "stride \(p.stride) splits its input into phases of more than the "
+                                          + "\(SizeLimits.maximumElementCount) floats a tensor may hold")
+                }
+                storages.append(Storage(channels: x.channels, height: ph, width: pw, flatImageSize: flat))
                 phases = storages.count - 1
             } else {
                 let st = blobs[input].storage
@@ -640,6 +654,32 @@ private struct Planner {
         storages[i].last = max(storages[i].last, -1)
         storages[o].first = min(storages[o].first, pending.count)
         storages[o].last = pending.count
+    }
+
+    /// Refuses layouts whose sizes the arena's unchecked arithmetic could not
+    /// hold: every storage's padded, aligned and copied image within 2^31 - 1
+    /// floats (the kernels' offset tables are 32-bit), and all of them
+    /// together at the batch size within 2^50 floats (the memory check
+    /// refuses far less).
+    private func checkLayoutSizes() throws(ExecutorError) {
+        var total = 0
+        for st in storages where st.first <= st.last {
+            let image: Int?
+            if let flat = st.flatImageSize {
+                image = flat
+            } else {
+                let rows = Checked.add(st.height, 2 * st.padHeight).flatMap { Checked.add($0, st.rowAlignment) }
+                let row = Checked.add(st.width, 2 * st.padWidth).flatMap { Checked.add($0, st.rowAlignment) }
+                image = rows.flatMap { r in row.flatMap { Checked.product([r, $0, st.shiftedCopies, st.channels]) } }
+                    .flatMap { Checked.add($0, st.channels * st.planeAlignment) }
+            }
+            guard let image, image <= Int(Int32.max),
+                  let sum = Checked.multiply(image, batchSize).flatMap({ Checked.add(total, $0 + 16) }), sum <= 1 << 50 else {
+                throw .unsupportedTopology("a blob of \(st.channels)x\(st.height)x\(st.width) laid out with padding "
+                                           + "\(st.padHeight)x\(st.padWidth) would need more floats than a tensor may hold")
+            }
+            total = sum
+        }
     }
 
     /// First-fit placement: storages whose lifetimes overlap never share floats.
