@@ -43,10 +43,8 @@ struct FieldWalkTests {
     }
 
     /// The memory limit for decoding and for the engines: a container of a
-    /// few hundred bytes never needs more. Decoding takes it as a parameter;
-    /// `Model.engineFactory` reads `MemoryLimit.current`, which is set to it
-    /// only while the engines are made and run (`withMemoryLimit`), so that
-    /// other tests in the same process meet the small limit as briefly as possible.
+    /// few hundred bytes never needs more. Both take it as a parameter, so
+    /// other tests in the same process never see it.
     static let memoryLimit = MemoryLimit(bytes: 256 << 20)
 
     /// Counts of what the walk saw.
@@ -129,32 +127,22 @@ struct FieldWalkTests {
         }
         for engine in EngineKind.allCases {
             do throws(ExecutorError) {
-                try withMemoryLimit { () throws(ExecutorError) in
-                    let factory = try model.engineFactory(engine)
-                    let instance = try factory.makeEngine()
-                    // The walk's own buffers stay small whatever the engine accepted.
-                    guard instance.inputShape.elementCount <= 1 << 24, instance.outputShape.elementCount <= 1 << 24 else {
-                        tally.runsSkipped += 1
-                        return
-                    }
-                    let output = try instance.run([Float](repeating: 0, count: instance.inputShape.elementCount))
-                    #expect(output.count == instance.outputShape.elementCount, "\(label), \(engine) engine")
-                    tally.runs += 1
+                let factory = try model.engineFactory(engine, memoryLimit: Self.memoryLimit)
+                let instance = try factory.makeEngines(1, memoryLimit: Self.memoryLimit)[0]
+                // The walk's own buffers stay small whatever the engine accepted.
+                guard instance.inputShape.elementCount <= 1 << 24, instance.outputShape.elementCount <= 1 << 24 else {
+                    tally.runsSkipped += 1
+                    continue
                 }
+                let output = try instance.run([Float](repeating: 0, count: instance.inputShape.elementCount))
+                #expect(output.count == instance.outputShape.elementCount, "\(label), \(engine) engine")
+                tally.runs += 1
             } catch {
                 tally.engineErrors += 1
                 #expect(!strict || (engine == .compressed && compressedMayRefuse), "\(label), \(engine) engine refused: \(error.description)")
                 #expect(!error.description.contains("\n"), "\(label), \(engine) engine: \(error.description)")
             }
         }
-    }
-
-    /// Runs `body` with `MemoryLimit.current` at `memoryLimit`, then restores it.
-    static func withMemoryLimit<E: Error>(_ body: () throws(E) -> Void) throws(E) {
-        let saved = MemoryLimit.current
-        MemoryLimit.current = memoryLimit
-        defer { MemoryLimit.current = saved }
-        try body()
     }
 
     // MARK: The containers
