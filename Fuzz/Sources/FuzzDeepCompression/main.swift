@@ -1,0 +1,14 @@
+// libFuzzer target: Deep-Compression .net weights for FuzzHarness.fixedPrototxt.
+// Built by tools/fuzz.sh (see ../../Package.swift for the flags).
+import Foundation
+import FuzzDriver
+import FuzzHarness
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func FuzzDeepCompressionTestOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    FuzzHarness.run(.deepCompression, UnsafeRawBufferPointer(start: start, count: count))
+    return 0
+}
+
+// This file's top-level code is the process's main (see FuzzDriver.h).
+exit(squeeze_fuzz_main(CommandLine.argc, CommandLine.unsafeArgv, FuzzDeepCompressionTestOneInput))
