@@ -96,7 +96,7 @@ public enum KMeans {
     static func boundaries(sorted: [Float], centroids: [Float]) -> [Int] {
         var bounds = [0]
         for c in 0..<(centroids.count - 1) {
-            let mid = (centroids[c] + centroids[c + 1]) / 2
+            let mid = midpoint(centroids[c], centroids[c + 1])
             // First value above the midpoint (ties go to the lower centroid).
             var lo = bounds.last!, hi = sorted.count
             while lo < hi { let m = (lo + hi) / 2; if sorted[m] > mid { hi = m } else { lo = m + 1 } }
@@ -106,12 +106,23 @@ public enum KMeans {
         return bounds
     }
 
+    /// The midpoint of two centroids, finite even when their sum is not.
+    static func midpoint(_ a: Float, _ b: Float) -> Float {
+        let mid = (a + b) / 2
+        return mid.isFinite ? mid : Float((Double(a) + Double(b)) / 2)
+    }
+
     static func initial(sorted: [Float], distinct: [Float], k: Int, initialization: CentroidInitialization,
                         seed: UInt64) -> [Float] {
         switch initialization {
         case .linear:
             let lo = sorted.first!, hi = sorted.last!
-            return (0..<k).map { lo + (hi - lo) * Float($0) / Float(max(k - 1, 1)) }
+            let steps = max(k - 1, 1)
+            // Weights near the largest float make the span overflow: space in Double then.
+            guard (hi - lo).isFinite else {
+                return (0..<k).map { Float(Double(lo) + (Double(hi) - Double(lo)) * Double($0) / Double(steps)) }
+            }
+            return (0..<k).map { lo + (hi - lo) * Float($0) / Float(steps) }
         case .density:
             // Evenly spaced quantiles (the midpoints of k equal-probability bins).
             return (0..<k).map { sorted[min(sorted.count - 1, Int((Double($0) + 0.5) / Double(k) * Double(sorted.count)))] }

@@ -43,4 +43,14 @@ struct KMeansTests {
         #expect(linear.centroids.last == 1)
         #expect(density.centroids.last! < 1)
     }
+
+    /// Found by fuzzing the `.net` reader: weights near the largest float
+    /// overflowed the linear spacing and the cluster midpoints to infinity.
+    @Test(arguments: CentroidInitialization.allCases)
+    func weightsNearTheLargestFloatGiveFiniteCentroids(initialization: CentroidInitialization) {
+        let values: [Float] = [-.greatestFiniteMagnitude, -1e38, -1, 0, 2, 3e38, .greatestFiniteMagnitude]
+        let c = KMeans.cluster(values, k: 4, initialization: initialization)
+        #expect(c.centroids.allSatisfy { $0.isFinite }, "\(c.centroids)")
+        #expect(c.centroids == c.centroids.sorted())
+    }
 }

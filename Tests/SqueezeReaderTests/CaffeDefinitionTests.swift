@@ -22,6 +22,27 @@ struct CaffeDefinitionTests {
         #expect(network.outputNames == ["pool_final"])
     }
 
+    /// Found by fuzzing: `stride_h`/`stride_w` and `pad_h`/`pad_w` on pooling
+    /// were always refused as if `stride`/`pad` were given too.
+    @Test("pooling takes stride_h/stride_w and pad_h/pad_w")
+    func poolingSeparateStrideAndPadding() throws {
+        let text = """
+            input: "data" input_dim: 1 input_dim: 1 input_dim: 9 input_dim: 12
+            layer { name: "p" type: "Pooling" bottom: "data" top: "p"
+                    pooling_param { pool: MAX kernel_size: 3 stride_h: 2 stride_w: 3 pad_h: 1 pad_w: 0 } }
+            """
+        let network = try CaffeDefinition.network(prototxt: text)
+        guard case .pooling(let p)? = network.layer(named: "p")?.kind else {
+            Issue.record("p is not a pooling layer")
+            return
+        }
+        #expect(p.stride == Spatial(height: 2, width: 3))
+        #expect(p.padding == Spatial(height: 1, width: 0))
+        #expect(try network.inferShapes().blobs["p"] == [1, 1, 5, 4])
+        let both = text.replacingOccurrences(of: "stride_h: 2", with: "stride: 2 stride_h: 2")
+        #expect(throws: ReaderError.self) { _ = try CaffeDefinition.network(prototxt: both) }
+    }
+
     @Test("AlexNet: 60,965,224 parameters, grouped convolutions, LRN, softmax output")
     func alexNet() throws {
         let network = try CaffeDefinition.network(contentsOf: SharedData.alexNetPrototxt)

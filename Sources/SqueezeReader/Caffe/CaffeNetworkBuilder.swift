@@ -139,9 +139,9 @@ struct CaffeNetworkBuilder {
                                      w: c.hasKernelW ? c.kernelW : nil, default: 0, what: "kernel", index: index, name: name)
                 guard kernel.height > 0, kernel.width > 0 else { throw failure(index, name, "the pooling kernel size must be given and positive") }
             }
-            let stride = try spatial([c.stride], h: c.hasStrideH ? c.strideH : nil, w: c.hasStrideW ? c.strideW : nil,
-                                     default: 1, what: "stride", index: index, name: name)
-            let pad = try spatial([c.pad], h: c.hasPadH ? c.padH : nil, w: c.hasPadW ? c.padW : nil,
+            let stride = try spatial(c.hasStride ? [c.stride] : [], h: c.hasStrideH ? c.strideH : nil,
+                                     w: c.hasStrideW ? c.strideW : nil, default: 1, what: "stride", index: index, name: name)
+            let pad = try spatial(c.hasPad ? [c.pad] : [], h: c.hasPadH ? c.padH : nil, w: c.hasPadW ? c.padW : nil,
                                   default: 0, what: "pad", index: index, name: name)
             return .pooling(PoolingParameters(method: method, kernel: kernel, stride: stride, padding: pad,
                                               isGlobal: global, rounding: c.roundMode == .floor ? .floor : .ceil))
