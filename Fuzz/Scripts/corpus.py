@@ -23,25 +23,24 @@ import subprocess
 import sys
 
 # ---------------------------------------------------------------------------
-# The fixed network of FuzzHarness.fixedPrototxt (keep the two the same):
-# the weighted layers' weight shapes and bias counts, in network order.
+# The fixed network the .net and .caffemodel targets read weights for: taken
+# from FuzzHarness.fixedPrototxt, its one definition.
 
-FIXED_PROTOTXT = """name: "fuzz-fixed"
-input: "data"
-input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
-layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
-        convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }
-layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
-layer { name: "pool1" type: "Pooling" bottom: "conv1" top: "pool1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
-layer { name: "conv2" type: "Convolution" bottom: "pool1" top: "conv2"
-        convolution_param { num_output: 4 kernel_size: 1 group: 2 } }
-layer { name: "conv3" type: "Convolution" bottom: "pool1" top: "conv3"
-        convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }
-layer { name: "cat" type: "Concat" bottom: "conv2" bottom: "conv3" top: "cat" }
-layer { name: "pool2" type: "Pooling" bottom: "cat" top: "pool2" pooling_param { pool: AVE global_pooling: true } }
-layer { name: "ip" type: "InnerProduct" bottom: "pool2" top: "ip" inner_product_param { num_output: 5 } }
-layer { name: "prob" type: "Softmax" bottom: "ip" top: "prob" }
-"""
+
+def _fixed_prototxt():
+    import re
+    import textwrap
+    here = os.path.dirname(os.path.abspath(__file__))
+    harness = os.path.join(here, "..", "Sources", "FuzzHarness", "FuzzHarness.swift")
+    with open(harness, encoding="utf-8") as f:
+        source = f.read()
+    match = re.search(r'fixedPrototxt = """\n(.*?)\n\s*"""', source, re.S)
+    if not match:
+        sys.exit("corpus.py: fixedPrototxt not found in " + harness)
+    return textwrap.dedent(match.group(1)) + "\n"
+
+
+FIXED_PROTOTXT = _fixed_prototxt()
 
 FIXED_WEIGHTED = [
     ("conv1", [4, 3, 3, 3], 4),

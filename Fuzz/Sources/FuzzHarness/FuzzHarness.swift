@@ -435,7 +435,7 @@ public enum FuzzHarness {
     /// small, with every weighted form the readers and engines handle
     /// (3x3 with padding, grouped 1x1, fully connected) and the layers around
     /// them. tools/make-fuzz-corpus.sh writes its seeds for this definition
-    /// (Fuzz/Scripts/corpus.py has a copy; keep the two the same).
+    /// (Fuzz/Scripts/corpus.py reads it from this file to make the seeds).
     public static let fixedPrototxt = """
         name: "fuzz-fixed"
         input: "data"
