@@ -9,8 +9,6 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time opening a model and running batches: median and p90 latency, images/s, resident weight bytes.")
 
-    @OptionGroup var resources: ResourceOptions
-
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "model"))
     var model: String
 
@@ -41,6 +39,8 @@ struct Bench: ParsableCommand {
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
+
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
         guard (1...4096).contains(batch) else { throw ValidationError("--batch must be between 1 and 4096") }

@@ -7,8 +7,6 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the top classes, with probabilities, of each image.")
 
-    @OptionGroup var resources: ResourceOptions
-
     @OptionGroup var model: ModelOptions
 
     @Option(help: ArgumentHelp("Class names, one synset per line (default: synsets.txt beside the first image).",
@@ -23,6 +21,8 @@ struct Classify: ParsableCommand {
 
     @Argument(help: ArgumentHelp("JPEG images.", valueName: "image"))
     var images: [String]
+
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }

@@ -19,8 +19,6 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a .net or .caffemodel (with --prototxt) into a .sqz container, losslessly.")
 
-    @OptionGroup var resources: ResourceOptions
-
     @Option(help: ArgumentHelp("The Caffe network definition.", valueName: "prototxt"))
     var prototxt: String
 
@@ -32,6 +30,8 @@ struct Import: ParsableCommand {
 
     @OptionGroup var container: ContainerOptionGroup
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: weights), prototxt: URL(fileURLWithPath: prototxt))
         try ContainerWriting.write(loaded.model, to: output, options: container.options, from: loaded.summary)
@@ -41,8 +41,6 @@ struct Import: ParsableCommand {
 /// `squeeze-compress encode`: re-encode any model into a `.sqz` with a chosen codec.
 struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write a model as a .sqz with the chosen entropy coder.")
-
-    @OptionGroup var resources: ResourceOptions
 
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "in"))
     var input: String
@@ -55,6 +53,8 @@ struct Encode: ParsableCommand {
 
     @OptionGroup var container: ContainerOptionGroup
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
         try ContainerWriting.write(loaded.model, to: output, options: container.options, from: input)
@@ -66,8 +66,6 @@ struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decode a .sqz and write it again, by default without entropy coding (--codec raw).")
 
-    @OptionGroup var resources: ResourceOptions
-
     @Argument(help: ArgumentHelp("The container to read.", valueName: "in.sqz"))
     var input: String
 
@@ -75,6 +73,8 @@ struct Decode: ParsableCommand {
     var output: String
 
     @OptionGroup var container: ContainerOptionGroup
+
+    @OptionGroup var resources: ResourceOptions
 
     func run() throws {
         let bytes = try SqueezeContainer.bytes(contentsOf: URL(fileURLWithPath: input))

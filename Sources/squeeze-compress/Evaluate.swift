@@ -7,8 +7,6 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure top-1/top-5 accuracy on every <synset>_*.JPEG in a folder, or on MNIST digits (--mnist).")
 
-    @OptionGroup var resources: ResourceOptions
-
     @OptionGroup var model: ModelOptions
 
     @Option(help: ArgumentHelp("Class list, one synset per line in class-index order (default: DIR/synsets.txt).",
@@ -31,6 +29,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("With --mnist: use only the held-out part of a hold-out-every-k split (as train --holdout k).",
                                valueName: "k"))
     var holdout: Int = 0
+
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
         guard (directory == nil) != (mnist == nil) else {

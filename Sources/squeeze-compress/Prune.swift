@@ -7,8 +7,6 @@ struct Prune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prune small weights (quality x std per layer, or target densities), optionally retraining in steps.")
 
-    @OptionGroup var resources: ResourceOptions
-
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "in"))
     var input: String
 
@@ -48,6 +46,8 @@ struct Prune: ParsableCommand {
 
     @Flag(help: "Print one JSON summary instead of text.")
     var json = false
+
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
         guard quality != nil || density != nil || layerDensity != nil || layerQuality != nil else {

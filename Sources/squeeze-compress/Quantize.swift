@@ -9,8 +9,6 @@ struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Share weights by k-means (2^B centroids per layer) and fine-tune the centroids.")
 
-    @OptionGroup var resources: ResourceOptions
-
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "in"))
     var input: String
 
@@ -48,6 +46,8 @@ struct Quantize: ParsableCommand {
 
     @Flag(help: "Print one JSON summary instead of text.")
     var json = false
+
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
         guard bits != nil || layerBits != nil else { throw ValidationError("say how many bits: --bits conv=B,fc=B or --layer-bits") }

@@ -7,8 +7,6 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per-layer sizes and ratios of a model, its entropy bound, zstd's figure, and the ratio against AlexNet.")
 
-    @OptionGroup var resources: ResourceOptions
-
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "model"))
     var model: String
 
@@ -20,6 +18,8 @@ struct Report: ParsableCommand {
 
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
+
+    @OptionGroup var resources: ResourceOptions
 
     func run() throws {
         let url = URL(fileURLWithPath: model)

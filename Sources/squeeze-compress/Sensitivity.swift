@@ -7,8 +7,6 @@ struct Sensitivity: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prune each layer alone to several densities and measure accuracy (no retraining).")
 
-    @OptionGroup var resources: ResourceOptions
-
     @Argument(help: ArgumentHelp("The model (.sqz, or .net/.caffemodel with --prototxt).", valueName: "model"))
     var model: String
 
@@ -38,6 +36,8 @@ struct Sensitivity: ParsableCommand {
 
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
+
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
         _ = try densityList()

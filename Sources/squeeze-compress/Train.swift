@@ -7,8 +7,6 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a network from its prototxt on MNIST CSV digits and write a dense .sqz.")
 
-    @OptionGroup var resources: ResourceOptions
-
     @Option(help: ArgumentHelp("The network definition (input 1x28x28, 10 outputs).", valueName: "prototxt"))
     var prototxt: String
 
@@ -25,6 +23,8 @@ struct Train: ParsableCommand {
 
     @Flag(help: "Print one JSON summary instead of text.")
     var json = false
+
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
