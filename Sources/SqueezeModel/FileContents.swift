@@ -21,7 +21,9 @@ package enum FileContents {
 
     /// The bytes of the regular file at `path`, refused when larger than `maximumSize`.
     package static func read(_ path: String, maximumSize: Int) throws(Failure) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a pipe would otherwise wait for a writer before
+        // fstat could tell it is not a regular file; regular files ignore it.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw .notFound }

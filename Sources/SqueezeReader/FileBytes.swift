@@ -9,13 +9,18 @@ enum FileBytes {
         let path = url.path
         let attributes: [FileAttributeKey: Any]
         do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
+            // attributesOfItem describes a symbolic link itself: look at its target.
+            attributes = try FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
         } catch {
             guard FileManager.default.fileExists(atPath: path) else { throw .fileNotFound(path: path) }
             throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
-        if attributes[.type] as? FileAttributeType == .typeDirectory {
-            throw .unreadable(path: path, reason: "it is a directory")
+        switch attributes[.type] as? FileAttributeType {
+        case .typeRegular?: break
+        case .typeDirectory?: throw .unreadable(path: path, reason: "it is a directory")
+        case .typeSymbolicLink?: throw .fileNotFound(path: path)  // a link to nothing
+        // A pipe or device could block or never end.
+        default: throw .unreadable(path: path, reason: "not a regular file")
         }
         if let size = (attributes[.size] as? NSNumber)?.intValue, size > maximumSize {
             throw .tooLarge(file: path, reason: "\(ByteCount.describe(size)) is more than such a file may hold "

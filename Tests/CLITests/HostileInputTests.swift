@@ -411,6 +411,45 @@ struct HostileInputTests {
                     "the line does not mention the memory limit: \(run.stderr)")
         }
     }
+
+    /// A pipe or a dangling link where a model file is expected: reading a
+    /// pipe would block for ever, so only regular files are read.
+    @Test("a pipe or a dangling link as the weights or the definition", arguments: ["pipe", "link"])
+    func notRegularFiles(kind: String) throws {
+        let folder = try SharedData.temporaryDirectory()
+        let weights = folder.appendingPathComponent("w.net"), prototxt = folder.appendingPathComponent("p.prototxt")
+        let container = folder.appendingPathComponent("m.sqz"), digits = folder.appendingPathComponent("d.csv")
+        let picture = folder.appendingPathComponent("n01440764_x.JPEG")
+        for url in [weights, prototxt, container, digits, picture] {
+            if kind == "pipe" {
+                #expect(mkfifo(url.path, 0o600) == 0)
+            } else {
+                try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: "/nonexistent/\(kind)")
+            }
+        }
+        let image = SharedData.imageNetSample.appendingPathComponent("n01440764_tench.JPEG").path
+        Self.expectCleanNotThrowing("\(kind) as the definition", ["classify", "--prototxt", prototxt.path,
+                                                                   "--weights", SharedData.squeezeNetWeights.path, image])
+        Self.expectCleanNotThrowing("\(kind) as the weights", ["classify", "--prototxt", SharedData.squeezeNetPrototxt.path,
+                                                                "--weights", weights.path, image])
+        Self.expectCleanNotThrowing("\(kind) as the .sqz", ["report", container.path])
+        Self.expectCleanNotThrowing("\(kind) as the image", ["classify", "--prototxt", SharedData.squeezeNetPrototxt.path,
+                                                              "--weights", SharedData.squeezeNetWeights.path, picture.path])
+        Self.expectCleanNotThrowing("\(kind) as the digits", ["evaluate", "--prototxt", SharedData.squeezeNetPrototxt.path,
+                                                               "--weights", SharedData.squeezeNetWeights.path,
+                                                               "--mnist", digits.path])
+    }
+
+    /// ``expectClean(_:_:_:sourceLocation:)`` for a case that must fail, recording a
+    /// failure to start the tool as an issue.
+    static func expectCleanNotThrowing(_ label: String, _ arguments: [String],
+                                       sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            try expectClean(label, arguments, .failure, sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("\(label): \(error)", sourceLocation: sourceLocation)
+        }
+    }
 }
 
 // MARK: - Inputs
