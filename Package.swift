@@ -127,7 +127,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SqueezeModelTests",
-            dependencies: ["SqueezeModel", "TestSupport"]
+            dependencies: [
+                "SqueezeModel", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "SqueezeReaderTests",
