@@ -43,12 +43,17 @@ struct Train: ParsableCommand {
         let (train, test) = try training.data(mnist)
         let parameters = try TrainableParameters(initializing: network, seed: training.seed)
         let options = training.options(loss: .crossEntropy, threads: threads)
-        let trainer = try Trainer(parameters: parameters, options: options)
         let progress = StageProgress(quiet: json)
         let observer = progress.observer
-        observer.phase("train", train.samples.count * options.epochs)
-        let epochs = try trainer.train(on: train.samples) { observer.training($0) }
-        observer.finish()
+        // In a scope of its own: the trainer's graphs are freed before the
+        // model is copied out and encoded, as the check above assumes.
+        let epochs: [EpochSummary]
+        do {
+            let trainer = try Trainer(parameters: parameters, options: options)
+            observer.phase("train", train.samples.count * options.epochs)
+            epochs = try trainer.train(on: train.samples) { observer.training($0) }
+            observer.finish()
+        }
         let accuracy = try test.map { test in
             observer.phase("test", test.samples.count)
             defer { observer.finish() }

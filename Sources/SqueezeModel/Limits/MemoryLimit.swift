@@ -38,9 +38,18 @@ public struct MemoryLimit: Hashable, Sendable, CustomStringConvertible {
 
     private static let shared = Mutex<MemoryLimit?>(nil)
 
-    /// The limit used wherever none is passed: ``systemDefault`` until set.
+    /// The limit used wherever none is passed: until set, ``systemDefault`` as
+    /// it was first read, so that every check of one command uses the same
+    /// figure (what the process maps grows as it works).
     public static var current: MemoryLimit {
-        get { shared.withLock { $0 } ?? systemDefault }
+        get {
+            shared.withLock { limit in
+                if let limit { return limit }
+                let first = systemDefault
+                limit = first
+                return first
+            }
+        }
         set { shared.withLock { $0 = newValue } }
     }
 
