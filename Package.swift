@@ -59,8 +59,12 @@ let package = Package(
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: The pipeline
-        /// Network graph, shapes, parameter counts and weight representations.
-        .target(name: "SqueezeModel"),
+        /// Network graph, operators (shapes, counts, dense forward and backward
+        /// passes), limits and weight representations.
+        .target(
+            name: "SqueezeModel",
+            dependencies: ["SqueezeKernels", .product(name: "RealModule", package: "swift-numerics")]
+        ),
         /// Readers: Caffe prototxt/caffemodel, the Deep-Compression `.net` file.
         .target(
             name: "SqueezeReader",
@@ -165,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "SqueezeDataTests",
             // CZlib: the gzip tests build their bombs in memory.
-            dependencies: ["SqueezeData", "CZlib", "TestSupport"]
+            dependencies: ["SqueezeData", "SqueezeModel", "CZlib", "TestSupport"]
         ),
         .testTarget(
             name: "SqueezeTrainTests",

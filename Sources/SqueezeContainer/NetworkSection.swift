@@ -7,7 +7,8 @@ import SqueezeReader
 /// binary Caffe `NetParameter` (the schema in Sources/SqueezeReader/Caffe/caffe.proto).
 enum NetworkSection {
     static func encode(_ network: Network) throws(ContainerError) -> [UInt8] {
-        let definition = [UInt8](CaffeDefinition.binaryDefinition(for: network))
+        let definition: [UInt8]
+        do { definition = [UInt8](try CaffeDefinition.binaryDefinition(for: network)) } catch { throw .invalidModel(error.description) }
         var w = ByteWriter()
         // Layer names and parameters repeat a lot; zstd shrinks the definition ~5x.
         let packed: [UInt8]

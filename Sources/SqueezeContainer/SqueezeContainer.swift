@@ -104,7 +104,7 @@ public enum SqueezeContainer {
     }
 
     private static func indexBits(_ layer: Layer, options: ContainerOptions) -> Int {
-        if case .innerProduct = layer.kind { return options.fullyConnectedIndexBits }
+        if layer.kind is InnerProduct { return options.fullyConnectedIndexBits }
         return options.convolutionIndexBits
     }
 

@@ -1,3 +1,4 @@
+import SqueezeModel
 import Foundation
 import SqueezeImage
 

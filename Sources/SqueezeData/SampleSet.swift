@@ -1,3 +1,5 @@
+import SqueezeModel
+
 /// A labelled set of fixed-size samples that training and evaluation read by index.
 ///
 /// Loading is by index so that a trainer can shuffle, split a minibatch across

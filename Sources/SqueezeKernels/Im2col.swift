@@ -8,14 +8,18 @@ public struct ConvolutionGeometry: Sendable, Hashable {
     public var kernelHeight: Int, kernelWidth: Int
     /// Stride.
     public var strideHeight: Int, strideWidth: Int
-    /// Zero padding.
+    /// Zero padding before the first row and column.
     public var padHeight: Int, padWidth: Int
+    /// Zero padding after the last row and column (ONNX allows it to differ).
+    public var padBottom: Int, padRight: Int
     /// Dilation.
     public var dilationHeight: Int, dilationWidth: Int
 
-    /// A geometry; stride and dilation default to 1 and padding to 0.
+    /// A geometry; stride and dilation default to 1 and padding to 0; the
+    /// padding after defaults to the padding before.
     public init(channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
                 strideHeight: Int = 1, strideWidth: Int = 1, padHeight: Int = 0, padWidth: Int = 0,
+                padBottom: Int? = nil, padRight: Int? = nil,
                 dilationHeight: Int = 1, dilationWidth: Int = 1) {
         self.channels = channels
         self.height = height
@@ -26,18 +30,20 @@ public struct ConvolutionGeometry: Sendable, Hashable {
         self.strideWidth = strideWidth
         self.padHeight = padHeight
         self.padWidth = padWidth
+        self.padBottom = padBottom ?? padHeight
+        self.padRight = padRight ?? padWidth
         self.dilationHeight = dilationHeight
         self.dilationWidth = dilationWidth
     }
 
     /// Output height.
     public var outputHeight: Int {
-        (height + 2 * padHeight - (dilationHeight * (kernelHeight - 1) + 1)) / strideHeight + 1
+        (height + padHeight + padBottom - (dilationHeight * (kernelHeight - 1) + 1)) / strideHeight + 1
     }
 
     /// Output width.
     public var outputWidth: Int {
-        (width + 2 * padWidth - (dilationWidth * (kernelWidth - 1) + 1)) / strideWidth + 1
+        (width + padWidth + padRight - (dilationWidth * (kernelWidth - 1) + 1)) / strideWidth + 1
     }
 
     /// Rows of the column matrix: `channels * kernelHeight * kernelWidth`.
@@ -58,7 +64,7 @@ public struct ConvolutionGeometry: Sendable, Hashable {
     /// Whether the input already is the column matrix (1x1, stride 1, no padding).
     public var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1
-            && padHeight == 0 && padWidth == 0
+            && padHeight == 0 && padWidth == 0 && padBottom == 0 && padRight == 0
     }
 }
 

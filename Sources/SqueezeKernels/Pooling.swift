@@ -8,13 +8,18 @@ public struct PoolingGeometry: Sendable, Hashable {
     public var kernelHeight: Int, kernelWidth: Int
     /// Stride.
     public var strideHeight: Int, strideWidth: Int
-    /// Padding.
+    /// Padding before the first row and column.
     public var padHeight: Int, padWidth: Int
+    /// Padding after the last row and column.
+    public var padBottom: Int, padRight: Int
+    /// Whether an average divides by the window clipped to the padded input
+    /// (Caffe, ONNX `count_include_pad=1`) or by the input values it covers.
+    public var countsPadding: Bool
 
-    /// A pooling geometry.
+    /// A pooling geometry; the padding after defaults to the padding before.
     public init(height: Int, width: Int, outputHeight: Int, outputWidth: Int,
                 kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
-                padHeight: Int, padWidth: Int) {
+                padHeight: Int, padWidth: Int, padBottom: Int? = nil, padRight: Int? = nil, countsPadding: Bool = true) {
         self.height = height
         self.width = width
         self.outputHeight = outputHeight
@@ -25,6 +30,9 @@ public struct PoolingGeometry: Sendable, Hashable {
         self.strideWidth = strideWidth
         self.padHeight = padHeight
         self.padWidth = padWidth
+        self.padBottom = padBottom ?? padHeight
+        self.padRight = padRight ?? padWidth
+        self.countsPadding = countsPadding
     }
 }
 
@@ -35,14 +43,15 @@ extension PoolingGeometry {
     /// The input positions the window at `output` reads along `axis`, clipped to
     /// the input (max and average pooling alike), and average pooling's divisor
     /// factor for that axis: the window clipped to the padded input (Caffe counts
-    /// padding, not beyond it).
+    /// padding, not beyond it), or the positions read when padding does not count.
     @inline(__always)
     public func window(output o: Int, axis: Axis) -> (positions: Range<Int>, divisor: Int) {
-        let (stride, pad, kernel, size) = axis == .vertical
-            ? (strideHeight, padHeight, kernelHeight, height) : (strideWidth, padWidth, kernelWidth, width)
+        let (stride, pad, padEnd, kernel, size) = axis == .vertical
+            ? (strideHeight, padHeight, padBottom, kernelHeight, height) : (strideWidth, padWidth, padRight, kernelWidth, width)
         let start = o * stride - pad
-        let end = min(start + kernel, size + pad)
-        return (max(start, 0)..<max(min(end, size), max(start, 0)), end - start)
+        let end = min(start + kernel, size + padEnd)
+        let positions = max(start, 0)..<max(min(end, size), max(start, 0))
+        return (positions, countsPadding ? end - start : max(positions.count, 1))
     }
 }
 

@@ -1,6 +1,6 @@
 /// A named input of a network with its shape (NCHW; the batch dimension is the
 /// definition's, and can be changed when shapes are inferred).
-public struct NetworkInput: Hashable, Sendable, Codable {
+public struct NetworkInput: Hashable, Sendable {
     /// The blob name (`data`).
     public var name: String
     /// The shape, batch first.
@@ -17,27 +17,39 @@ public struct NetworkInput: Hashable, Sendable, Codable {
 ///
 /// Blob names follow Caffe: a layer whose top equals its bottom works in place and
 /// the name then refers to the newest value.
-public struct Layer: Hashable, Sendable, Codable {
+public struct Layer: Hashable, Sendable {
     /// The unique layer name.
     public var name: String
     /// What the layer computes.
-    public var kind: LayerKind
+    public var kind: any Operator
     /// The input blob names.
     public var bottoms: [String]
     /// The output blob names.
     public var tops: [String]
 
     /// A layer.
-    public init(name: String, kind: LayerKind, bottoms: [String], tops: [String]) {
+    public init(name: String, kind: any Operator, bottoms: [String], tops: [String]) {
         self.name = name
         self.kind = kind
         self.bottoms = bottoms
         self.tops = tops
     }
+
+    public static func == (a: Layer, b: Layer) -> Bool {
+        a.name == b.name && a.kind.isEqual(to: b.kind) && a.bottoms == b.bottoms && a.tops == b.tops
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(kind.typeName)
+        hasher.combine(kind.attributes)
+        hasher.combine(bottoms)
+        hasher.combine(tops)
+    }
 }
 
 /// A feed-forward network: inputs and layers in execution order.
-public struct Network: Hashable, Sendable, Codable {
+public struct Network: Hashable, Sendable {
     /// The network's name.
     public var name: String
     /// The inputs.
@@ -90,7 +102,6 @@ extension Network {
     /// Whether the network's (last) output is a softmax, i.e. already probabilities.
     public var outputIsProbability: Bool {
         guard let output = outputNames.last, let layer = producer(of: output) else { return false }
-        if case .softmax = layer.kind { return true }
-        return false
+        return layer.kind is Softmax
     }
 }

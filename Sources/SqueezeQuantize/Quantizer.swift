@@ -29,9 +29,9 @@ public struct QuantizationPlan: Hashable, Sendable {
         for layer in model.network.weightedLayers {
             if let b = layers[layer.name] {
                 result[layer.name] = b
-            } else if case .convolution = layer.kind, let b = convolutionBits {
+            } else if layer.kind is Convolution, let b = convolutionBits {
                 result[layer.name] = b
-            } else if case .innerProduct = layer.kind, let b = fullyConnectedBits {
+            } else if layer.kind is InnerProduct, let b = fullyConnectedBits {
                 result[layer.name] = b
             }
         }

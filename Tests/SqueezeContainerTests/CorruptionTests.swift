@@ -9,12 +9,12 @@ enum SmallModel {
         name: "small",
         inputs: [NetworkInput(name: "data", shape: [1, 2, 6, 6])],
         layers: [
-            Layer(name: "conv_dense", kind: .convolution(ConvolutionParameters(outputChannels: 3, kernel: Spatial(3))),
+            Layer(name: "conv_dense", kind: Convolution(outputChannels: 3, kernel: Spatial(3)),
                   bottoms: ["data"], tops: ["a"]),
-            Layer(name: "conv_sparse", kind: .convolution(ConvolutionParameters(outputChannels: 4, kernel: Spatial(1))),
+            Layer(name: "conv_sparse", kind: Convolution(outputChannels: 4, kernel: Spatial(1)),
                   bottoms: ["a"], tops: ["b"]),
-            Layer(name: "fc_shared", kind: .innerProduct(InnerProductParameters(outputCount: 5)), bottoms: ["b"], tops: ["c"]),
-            Layer(name: "fc_pruned_shared", kind: .innerProduct(InnerProductParameters(outputCount: 3, hasBias: false)),
+            Layer(name: "fc_shared", kind: InnerProduct(outputCount: 5), bottoms: ["b"], tops: ["c"]),
+            Layer(name: "fc_pruned_shared", kind: InnerProduct(outputCount: 3, hasBias: false),
                   bottoms: ["c"], tops: ["d"]),
         ])
 

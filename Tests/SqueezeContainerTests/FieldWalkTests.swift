@@ -171,7 +171,7 @@ struct FieldWalkTests {
     /// `bytes` with the `NETW` payload rewritten: the definition of `network`
     /// stored as is (compression 0) or as one zstd frame (compression 1).
     static func replacingDefinition(of bytes: [UInt8], network: Network, compressed: Bool) throws -> [UInt8] {
-        let definition = [UInt8](CaffeDefinition.binaryDefinition(for: network))
+        let definition = [UInt8](try CaffeDefinition.binaryDefinition(for: network))
         let body = compressed ? try Zstd.compress(definition, level: 19) : definition
         var payload: [UInt8] = [compressed ? 1 : 0]
         payload += (0..<4).map { UInt8(truncatingIfNeeded: definition.count >> (8 * $0)) }
@@ -202,29 +202,29 @@ enum EveryLayerModel {
             inputs: [NetworkInput(name: "data", shape: [1, 4, 9, 9])],
             layers: [
                 Layer(name: "conv1",
-                      kind: .convolution(ConvolutionParameters(outputChannels: 4, kernel: Spatial(height: 3, width: 2),
+                      kind: Convolution(outputChannels: 4, kernel: Spatial(height: 3, width: 2),
                                                                stride: Spatial(2), padding: Spatial(1),
-                                                               dilation: Spatial(2), groups: 2)),
+                                                               dilation: Spatial(2), groups: 2),
                       bottoms: ["data"], tops: ["conv1"]),  // 1x4x4x5
-                Layer(name: "relu1", kind: .relu(negativeSlope: 0.1), bottoms: ["conv1"], tops: ["conv1"]),
+                Layer(name: "relu1", kind: ReLU(negativeSlope: 0.1), bottoms: ["conv1"], tops: ["conv1"]),
                 Layer(name: "pool1",
-                      kind: .pooling(PoolingParameters(method: .max, kernel: Spatial(2), stride: Spatial(2),
-                                                       padding: Spatial(1), rounding: .floor)),
+                      kind: Pooling(method: .max, kernel: Spatial(2), stride: Spatial(2),
+                                                       padding: Spatial(1), rounding: .floor),
                       bottoms: ["conv1"], tops: ["pool1"]),  // 1x4x3x3
-                Layer(name: "norm1", kind: .lrn(LRNParameters(localSize: 3, alpha: 0.5, beta: 0.7, k: 2, region: .withinChannel)),
+                Layer(name: "norm1", kind: LRN(localSize: 3, alpha: 0.5, beta: 0.7, k: 2, region: .withinChannel),
                       bottoms: ["pool1"], tops: ["norm1"]),
-                Layer(name: "conv2a", kind: .convolution(ConvolutionParameters(outputChannels: 2, kernel: Spatial(1))),
+                Layer(name: "conv2a", kind: Convolution(outputChannels: 2, kernel: Spatial(1)),
                       bottoms: ["norm1"], tops: ["conv2a"]),  // 1x2x3x3
                 Layer(name: "conv2b",
-                      kind: .convolution(ConvolutionParameters(outputChannels: 2, kernel: Spatial(3), padding: Spatial(1))),
+                      kind: Convolution(outputChannels: 2, kernel: Spatial(3), padding: Spatial(1)),
                       bottoms: ["norm1"], tops: ["conv2b"]),  // 1x2x3x3
-                Layer(name: "concat", kind: .concat(axis: 1), bottoms: ["conv2a", "conv2b"], tops: ["concat"]),  // 1x4x3x3
-                Layer(name: "drop", kind: .dropout(ratio: 0.3), bottoms: ["concat"], tops: ["concat"]),
-                Layer(name: "pool2", kind: .pooling(PoolingParameters(method: .average, isGlobal: true)),
+                Layer(name: "concat", kind: Concat(axis: 1), bottoms: ["conv2a", "conv2b"], tops: ["concat"]),  // 1x4x3x3
+                Layer(name: "drop", kind: Dropout(ratio: 0.3), bottoms: ["concat"], tops: ["concat"]),
+                Layer(name: "pool2", kind: Pooling(method: .average, isGlobal: true),
                       bottoms: ["concat"], tops: ["pool2"]),  // 1x4x1x1
-                Layer(name: "ip1", kind: .innerProduct(InnerProductParameters(outputCount: 6, hasBias: false)),
+                Layer(name: "ip1", kind: InnerProduct(outputCount: 6, hasBias: false),
                       bottoms: ["pool2"], tops: ["ip1"]),
-                Layer(name: "prob", kind: .softmax(axis: 1), bottoms: ["ip1"], tops: ["prob"]),
+                Layer(name: "prob", kind: Softmax(axis: 1), bottoms: ["ip1"], tops: ["prob"]),
             ])
         guard !lrn else { return network }
         var layers = network.layers.filter { $0.name != "norm1" }

@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 
 import SqueezeData
+import SqueezeModel
 
 @Suite("Image folder samples")
 struct ImageFolderSamplesTests {

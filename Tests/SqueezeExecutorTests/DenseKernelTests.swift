@@ -5,7 +5,7 @@ import Testing
 /// One convolution configuration: input shape and parameters.
 struct ConvolutionCase: CustomTestStringConvertible, Sendable {
     var input: TensorShape
-    var parameters: ConvolutionParameters
+    var parameters: Convolution
     var testDescription: String {
         let p = parameters
         return "\(input) k\(p.kernel) s\(p.stride) p\(p.padding) d\(p.dilation) g\(p.groups) -> \(p.outputChannels)"
@@ -13,7 +13,7 @@ struct ConvolutionCase: CustomTestStringConvertible, Sendable {
 }
 
 /// Builds a one-layer model around `kind` with random weights.
-func singleLayerModel(_ kind: LayerKind, input: TensorShape, seed: UInt64) throws -> (Model, [Float], [Float]) {
+func singleLayerModel(_ kind: any Operator, input: TensorShape, seed: UInt64) throws -> (Model, [Float], [Float]) {
     let network = Network(name: "single", inputs: [NetworkInput(name: "data", shape: input)],
                           layers: [Layer(name: "layer", kind: kind, bottoms: ["data"], tops: ["out"])])
     let shapes = try network.inferShapes()
@@ -44,7 +44,7 @@ struct DenseKernelTests {
 
     @Test("convolution matches direct loops", arguments: convolutions)
     func convolution(_ c: ConvolutionCase) throws {
-        let (model, w, b) = try singleLayerModel(.convolution(c.parameters), input: c.input, seed: 7)
+        let (model, w, b) = try singleLayerModel(c.parameters, input: c.input, seed: 7)
         let x = [Float].random(count: c.input.elementCount, seed: 11)
         let engine = try DenseProgram(model: model, batchSize: c.input.batch).makeExecutor()
         let y = try engine.run(x)
@@ -56,7 +56,7 @@ struct DenseKernelTests {
     @Test("inner product matches direct loops", arguments: [1, 3])
     func innerProduct(batch: Int) throws {
         let input: TensorShape = [batch, 4, 3, 3]
-        let (model, w, b) = try singleLayerModel(.innerProduct(.init(outputCount: 7)), input: input, seed: 3)
+        let (model, w, b) = try singleLayerModel(InnerProduct(outputCount: 7), input: input, seed: 3)
         let x = [Float].random(count: input.elementCount, seed: 5)
         let y = try DenseProgram(model: model, batchSize: batch).makeExecutor().run(x)
         #expect(maxAbsDifference(y, Naive.innerProduct(x, batch: batch, outputs: 7, weights: w, bias: b)) < 1e-5)
@@ -65,7 +65,7 @@ struct DenseKernelTests {
     @Test("max pooling rounds up like Caffe and never picks padding")
     func maxPoolingCeil() throws {
         // 6x6 input, 3x3 window, stride 2: Caffe gives ceil(3/2)+1 = 3 (floor would give 2).
-        let kind = LayerKind.pooling(.init(method: .max, kernel: Spatial(3), stride: Spatial(2)))
+        let kind = Pooling(method: .max, kernel: Spatial(3), stride: Spatial(2))
         let (model, _, _) = try singleLayerModel(kind, input: [1, 1, 6, 6], seed: 1)
         let x = (0..<36).map { -Float($0) }  // decreasing: the window's first element wins
         let y = try DenseProgram(model: model).makeExecutor().run(x)
@@ -74,7 +74,7 @@ struct DenseKernelTests {
 
     @Test("average pooling counts padding but not what lies beyond it")
     func averagePoolingDivisor() throws {
-        let kind = LayerKind.pooling(.init(method: .average, kernel: Spatial(3), stride: Spatial(2), padding: Spatial(1)))
+        let kind = Pooling(method: .average, kernel: Spatial(3), stride: Spatial(2), padding: Spatial(1))
         let (model, _, _) = try singleLayerModel(kind, input: [1, 1, 4, 4], seed: 1)
         let y = try DenseProgram(model: model).makeExecutor().run([Float](repeating: 1, count: 16))
         // Output 3x3 in ceil mode -> clipped to 2x2+... : (4+2-3)/2 ceil = 2, +1 = 3; last window starts at 3 < 4+1, kept.
@@ -87,7 +87,7 @@ struct DenseKernelTests {
 
     @Test("global average pooling gives per-channel means")
     func globalAveragePooling() throws {
-        let (model, _, _) = try singleLayerModel(.pooling(.init(method: .average, isGlobal: true)), input: [2, 3, 5, 5], seed: 1)
+        let (model, _, _) = try singleLayerModel(Pooling(method: .average, isGlobal: true), input: [2, 3, 5, 5], seed: 1)
         let x = [Float].random(count: 150, seed: 9)
         let y = try DenseProgram(model: model, batchSize: 2).makeExecutor().run(x)
         for plane in 0..<6 {
@@ -98,9 +98,9 @@ struct DenseKernelTests {
 
     @Test("LRN across channels matches the formula")
     func lrnAcross() throws {
-        let p = LRNParameters(localSize: 5, alpha: 0.0001, beta: 0.75, k: 1)
+        let p = LRN(localSize: 5, alpha: 0.0001, beta: 0.75, k: 1)
         let shape: TensorShape = [2, 7, 3, 4]
-        let (model, _, _) = try singleLayerModel(.lrn(p), input: shape, seed: 1)
+        let (model, _, _) = try singleLayerModel(p, input: shape, seed: 1)
         let x = [Float].random(count: shape.elementCount, seed: 2, in: -20...20)
         let y = try DenseProgram(model: model, batchSize: 2).makeExecutor().run(x)
         #expect(maxAbsDifference(y, Naive.lrnAcross(x, shape: shape, p)) < 1e-4)
@@ -108,7 +108,7 @@ struct DenseKernelTests {
 
     @Test("softmax gives a distribution over channels")
     func softmax() throws {
-        let (model, _, _) = try singleLayerModel(.softmax(axis: 1), input: [3, 10], seed: 1)
+        let (model, _, _) = try singleLayerModel(Softmax(axis: 1), input: [3, 10], seed: 1)
         let x = [Float].random(count: 30, seed: 4, in: -50...50)
         let y = try DenseProgram(model: model, batchSize: 3).makeExecutor().run(x)
         for b in 0..<3 {
@@ -122,10 +122,10 @@ struct DenseKernelTests {
     @Test("ReLU, dropout and concat compose in place")
     func reluDropoutConcat() throws {
         let network = Network(name: "n", inputs: [NetworkInput(name: "data", shape: [2, 2, 2, 2])], layers: [
-            Layer(name: "relu", kind: .relu(negativeSlope: 0), bottoms: ["data"], tops: ["data"]),
-            Layer(name: "leaky", kind: .relu(negativeSlope: 0.5), bottoms: ["data"], tops: ["b"]),
-            Layer(name: "drop", kind: .dropout(ratio: 0.5), bottoms: ["b"], tops: ["b"]),
-            Layer(name: "cat", kind: .concat(axis: 1), bottoms: ["data", "b"], tops: ["cat"]),
+            Layer(name: "relu", kind: ReLU(negativeSlope: 0), bottoms: ["data"], tops: ["data"]),
+            Layer(name: "leaky", kind: ReLU(negativeSlope: 0.5), bottoms: ["data"], tops: ["b"]),
+            Layer(name: "drop", kind: Dropout(ratio: 0.5), bottoms: ["b"], tops: ["b"]),
+            Layer(name: "cat", kind: Concat(axis: 1), bottoms: ["data", "b"], tops: ["cat"]),
         ])
         let model = Model(network: network, parameters: [:])
         let x: [Float] = (0..<16).map { Float($0) - 8 }
@@ -141,7 +141,7 @@ struct DenseKernelTests {
 
     @Test("a wrong input size is refused")
     func inputSize() throws {
-        let (model, _, _) = try singleLayerModel(.relu(negativeSlope: 0), input: [1, 1, 2, 2], seed: 1)
+        let (model, _, _) = try singleLayerModel(ReLU(negativeSlope: 0), input: [1, 1, 2, 2], seed: 1)
         let engine = try DenseProgram(model: model).makeExecutor()
         #expect(throws: ExecutorError.inputSize(expected: 4, actual: 3)) { try engine.run([1, 2, 3]) }
     }

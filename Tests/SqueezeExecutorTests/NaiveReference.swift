@@ -3,7 +3,7 @@ import SqueezeModel
 /// Textbook loops, written straight from the layer definitions, to check the
 /// executor's kernels against.
 enum Naive {
-    static func convolution(_ x: [Float], shape s: TensorShape, _ p: ConvolutionParameters,
+    static func convolution(_ x: [Float], shape s: TensorShape, _ p: Convolution,
                             weights w: [Float], bias: [Float]) -> [Float] {
         let (n, c, h, wd) = (s[0], s[1], s[2], s[3])
         let oh = (h + 2 * p.padding.height - (p.dilation.height * (p.kernel.height - 1) + 1)) / p.stride.height + 1
@@ -49,7 +49,7 @@ enum Naive {
         return y
     }
 
-    static func lrnAcross(_ x: [Float], shape s: TensorShape, _ p: LRNParameters) -> [Float] {
+    static func lrnAcross(_ x: [Float], shape s: TensorShape, _ p: LRN) -> [Float] {
         let (n, c, plane) = (s[0], s[1], s[2] * s[3])
         var y = x
         let pre = (p.localSize - 1) / 2

@@ -55,12 +55,12 @@ struct ShapeCeilingTests {
     func inferenceRefusesHostileParameters() {
         let cases: [(Network, String)] = [
             (Self.network(input: [1, 1, 1 << 40, 1], []), "'data'"),
-            (Self.network(input: [1, 1, 28, 28], [Layer(name: "c", kind: .convolution(ConvolutionParameters(
-                outputChannels: 2, kernel: Spatial(Int(UInt32.max)), dilation: Spatial(Int(UInt32.max)))),
+            (Self.network(input: [1, 1, 28, 28], [Layer(name: "c", kind: Convolution(
+                outputChannels: 2, kernel: Spatial(Int(UInt32.max)), dilation: Spatial(Int(UInt32.max))),
                 bottoms: ["data"], tops: ["c"])]), "layer 'c'"),
-            (Self.network(input: [1, 4, 1, 1], [Layer(name: "ip", kind: .innerProduct(InnerProductParameters(
-                outputCount: Int(Int32.max))), bottoms: ["data"], tops: ["ip"])]), "layer 'ip'"),
-            (Self.network(input: [1, Int(Int32.max) / 2 + 1, 1, 1], [Layer(name: "cat", kind: .concat(axis: 1),
+            (Self.network(input: [1, 4, 1, 1], [Layer(name: "ip", kind: InnerProduct(
+                outputCount: Int(Int32.max)), bottoms: ["data"], tops: ["ip"])]), "layer 'ip'"),
+            (Self.network(input: [1, Int(Int32.max) / 2 + 1, 1, 1], [Layer(name: "cat", kind: Concat(axis: 1),
                 bottoms: ["data", "data", "data"], tops: ["cat"])]), "layer 'cat'"),
         ]
         for (network, culprit) in cases {
@@ -76,8 +76,8 @@ struct ShapeCeilingTests {
 
     @Test("a stride longer than the input pools one window")
     func hugePoolingStride() throws {
-        let pool = Layer(name: "p", kind: .pooling(PoolingParameters(method: .max, kernel: Spatial(2),
-                                                                    stride: Spatial(Int(Int32.max)))),
+        let pool = Layer(name: "p", kind: Pooling(method: .max, kernel: Spatial(2),
+                                                                    stride: Spatial(Int(Int32.max))),
                          bottoms: ["data"], tops: ["p"])
         let shapes = try Self.network(input: [1, 3, 28, 28], [pool]).inferShapes()
         #expect(shapes.blobs["p"] == [1, 3, 1, 1])

@@ -8,9 +8,9 @@ func tinyModel() -> Model {
     let network = Network(
         name: "tiny", inputs: [NetworkInput(name: "data", shape: [1, 1, 4, 4])],
         layers: [
-            Layer(name: "conv", kind: .convolution(ConvolutionParameters(outputChannels: 2, kernel: Spatial(3), padding: Spatial(1))),
+            Layer(name: "conv", kind: Convolution(outputChannels: 2, kernel: Spatial(3), padding: Spatial(1)),
                   bottoms: ["data"], tops: ["conv"]),
-            Layer(name: "fc", kind: .innerProduct(InnerProductParameters(outputCount: 3)), bottoms: ["conv"], tops: ["fc"]),
+            Layer(name: "fc", kind: InnerProduct(outputCount: 3), bottoms: ["conv"], tops: ["fc"]),
         ])
     let conv = (0..<18).map { Float($0 - 9) / 10 }
     let fc = (0..<96).map { Float(($0 * 37) % 96 - 48) / 50 }

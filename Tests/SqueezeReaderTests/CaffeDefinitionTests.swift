@@ -32,7 +32,7 @@ struct CaffeDefinitionTests {
                     pooling_param { pool: MAX kernel_size: 3 stride_h: 2 stride_w: 3 pad_h: 1 pad_w: 0 } }
             """
         let network = try CaffeDefinition.network(prototxt: text)
-        guard case .pooling(let p)? = network.layer(named: "p")?.kind else {
+        guard let p = network.layer(named: "p")?.kind as? Pooling else {
             Issue.record("p is not a pooling layer")
             return
         }
@@ -51,7 +51,7 @@ struct CaffeDefinitionTests {
         #expect(shapes.blobs["conv2"] == [10, 256, 27, 27])
         #expect(shapes.blobs["fc8"] == [10, 1000])
         #expect(network.outputIsProbability)
-        guard case .convolution(let conv2)? = network.layer(named: "conv2")?.kind else {
+        guard let conv2 = network.layer(named: "conv2")?.kind as? Convolution else {
             Issue.record("conv2 is not a convolution")
             return
         }
@@ -62,11 +62,11 @@ struct CaffeDefinitionTests {
           arguments: [SharedData.squeezeNetPrototxt, SharedData.alexNetPrototxt])
     func roundTrip(url: URL) throws {
         let network = try CaffeDefinition.network(contentsOf: url)
-        let text = CaffeDefinition.prototxt(for: network)
+        let text = try CaffeDefinition.prototxt(for: network)
         let again = try CaffeDefinition.network(prototxt: text)
         // input_dim becomes input_shape; the network itself is unchanged.
         #expect(again == network)
-        let binary = CaffeDefinition.binaryDefinition(for: network)
+        let binary = try CaffeDefinition.binaryDefinition(for: network)
         #expect(try CaffeDefinition.network(binaryDefinition: binary, source: "test") == network)
     }
 

@@ -57,6 +57,14 @@ struct GradientCheckTests {
             + layer("b", "Convolution", "data", "b", "convolution_param { num_output: 3 kernel_size: 3 pad: 1 }")
             + layer("cat", "Concat", "a", "cat").replacingOccurrences(of: "bottom: \"a\"", with: "bottom: \"a\" bottom: \"b\"")
             + layer("fc", "InnerProduct", "cat", "fc", "inner_product_param { num_output: 4 }")),
+        Case(name: "LRN across channels", input: [2, 4, 3, 3], layers:
+            layer("conv", "Convolution", "data", "conv", "convolution_param { num_output: 5 kernel_size: 1 }")
+            + layer("norm", "LRN", "conv", "norm", "lrn_param { local_size: 3 alpha: 0.5 beta: 0.75 k: 2 }")
+            + layer("fc", "InnerProduct", "norm", "fc", "inner_product_param { num_output: 3 }")),
+        Case(name: "LRN within a channel", input: [2, 2, 4, 4], layers:
+            layer("conv", "Convolution", "data", "conv", "convolution_param { num_output: 3 kernel_size: 1 }")
+            + layer("norm", "LRN", "conv", "norm", "lrn_param { local_size: 3 alpha: 0.5 beta: 0.75 norm_region: WITHIN_CHANNEL }")
+            + layer("fc", "InnerProduct", "norm", "fc", "inner_product_param { num_output: 3 }")),
         Case(name: "dropout", input: [3, 1, 1, 10], layers:
             layer("fc1", "InnerProduct", "data", "fc1", "inner_product_param { num_output: 12 }")
             + layer("drop", "Dropout", "fc1", "fc1", "dropout_param { dropout_ratio: 0.5 }")
@@ -138,13 +146,30 @@ struct GradientCheckTests {
         #expect(checked > 0)
     }
 
+    /// An operator whose kernel has no backward pass.
+    struct ForwardOnly: Operator {
+        static let typeName = "ForwardOnly"
+        init() {}
+        init(attributes: Attributes) throws(AttributeError) {}
+        var attributes: Attributes { Attributes() }
+        func shapes(for inputs: [TensorShape], layer: String) throws(ModelError) -> LayerShapes {
+            LayerShapes(inputs: inputs, outputs: inputs)
+        }
+        func makeKernel(_ shapes: LayerShapes) -> any LayerKernel { Kernel() }
+        struct Kernel: LayerKernel {
+            var hasBackward: Bool { false }
+            func forward(_ a: ForwardArguments) {}
+        }
+    }
+
     @Test func layersWithoutBackwardPassAreRefused() throws {
         let text = "name: \"n\"\ninput: \"data\"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 5\ninput_dim: 5\n"
-            + Self.layer("norm", "LRN", "data", "norm", "lrn_param { local_size: 3 }")
-            + Self.layer("fc", "InnerProduct", "norm", "fc", "inner_product_param { num_output: 2 }")
-        let network = try CaffeDefinition.network(prototxt: text)
+            + Self.layer("fc", "InnerProduct", "data", "fc", "inner_product_param { num_output: 2 }")
+        var network = try CaffeDefinition.network(prototxt: text)
+        network.layers.insert(Layer(name: "odd", kind: ForwardOnly(), bottoms: ["data"], tops: ["odd"]), at: 0)
+        network.layers[1].bottoms = ["odd"]
         let parameters = try TrainableParameters(initializing: network, seed: 1)
-        #expect(throws: TrainingError.unsupportedLayer(name: "norm", type: "LRN")) {
+        #expect(throws: TrainingError.unsupportedLayer(name: "odd", type: "ForwardOnly")) {
             try TrainingGraph(parameters: parameters, capacity: 1)
         }
     }

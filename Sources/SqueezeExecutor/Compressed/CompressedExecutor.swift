@@ -22,6 +22,8 @@ public final class CompressedExecutor: InferenceEngine {
     private let threadCopies: [UnsafeMutablePointer<Float>]
     private let copyAllocations: [UnsafeMutableRawPointer]
     private let pool: WorkerPool
+    /// Staging and scratch of generic steps.
+    private let genericScratch: UnsafeMutableBufferPointer<Float>
     /// Counts convolutions run, so scratch can tell a chunk it decoded for this one.
     private var convolutionRun = 0
 
@@ -35,7 +37,7 @@ public final class CompressedExecutor: InferenceEngine {
         // threads' copies are zeroed so reads past the planes see numbers.
         let sizes = program.partialScratch
         var blocks: [UnsafeMutableRawPointer] = []
-        for (floats, what) in [(program.arenaSize, "the activation arena")]
+        for (floats, what) in [(program.arenaSize, "the activation arena"), (program.genericScratch, "generic steps' staging")]
             + Array(repeating: (sizes.threadCopy, "a thread's copy of a layer's output"),
                     count: sizes.threadCopy == 0 ? 0 : program.threads) {
             guard let zeroed = calloc(floats + 16, MemoryLayout<Float>.stride) else {
@@ -50,7 +52,9 @@ public final class CompressedExecutor: InferenceEngine {
         let lineStart = (64 - Int(bitPattern: zeroed) % 64) % 64
         arena = UnsafeMutableBufferPointer(start: (zeroed + lineStart).bindMemory(to: Float.self, capacity: program.arenaSize),
                                            count: program.arenaSize)
-        copyAllocations = Array(blocks.dropFirst())
+        genericScratch = UnsafeMutableBufferPointer(start: blocks[1].bindMemory(to: Float.self, capacity: program.genericScratch),
+                                                    count: program.genericScratch)
+        copyAllocations = Array(blocks.dropFirst(2))
         scratch = (0..<program.threads).map { _ in
             RowScratch(gridSize: program.gridSize, fanIn: program.maxFanIn, entries: program.entryCapacity,
                        splits: program.maxChunkRows * (program.maxChannelBlocks + 1))
@@ -68,6 +72,7 @@ public final class CompressedExecutor: InferenceEngine {
 
     deinit {
         free(allocation)
+        free(genericScratch.baseAddress)
         copyAllocations.forEach { free($0) }
     }
 
@@ -109,8 +114,9 @@ public final class CompressedExecutor: InferenceEngine {
         }
         let a = arena.baseAddress!
         let x = program.input, y = program.output
-        let inDense = PlaneLayout(height: inShape.height, width: inShape.width)
-        let outDense = PlaneLayout(height: outShape.height, width: outShape.width)
+        let inPlanes = CompressedProgram.planes(inShape), outPlanes = CompressedProgram.planes(outShape)
+        let inDense = PlaneLayout(height: inPlanes.height, width: inPlanes.width)
+        let outDense = PlaneLayout(height: outPlanes.height, width: outPlanes.width)
         for n in 0..<program.batchSize {
             copyPlanes(x.channels, input: source + n * inShape.itemCount, inputLayout: inDense,
                        output: a + x.plane(n, 0), outputLayout: x.layout)
@@ -135,6 +141,8 @@ public final class CompressedExecutor: InferenceEngine {
         let a = arena.baseAddress!
         let batch = program.batchSize
         switch step {
+        case .generic(let g):
+            runGeneric(g)
         case .convolutions(let group):
             convolve(group, adding: nil, gathering: nil)
         case .convolutionsWithPartials(let group, let adding, let gathering):
@@ -187,6 +195,43 @@ public final class CompressedExecutor: InferenceEngine {
     }
 
     /// Splits `channels` planes of every image into chunks over the threads.
+    /// Copies the inputs into dense staging, runs the dense kernel on the
+    /// batch, copies the outputs into their layouts.
+    private func runGeneric(_ g: CompressedProgram.Generic) {
+        let a = arena.baseAddress!, batch = program.batchSize
+        var staged: [UnsafeMutablePointer<Float>] = []
+        var next = genericScratch.baseAddress!
+        for size in g.sizes {
+            staged.append(next)
+            next += size
+        }
+        func dense(_ v: CompressedProgram.View) -> PlaneLayout { PlaneLayout(height: v.layout.height, width: v.layout.width) }
+        for (k, v) in g.inputs.enumerated() {
+            let perImage = g.sizes[k] / batch
+            for n in 0..<batch {
+                copyPlanes(v.channels, input: a + v.plane(n, 0), inputLayout: v.layout,
+                           output: staged[k] + n * perImage, outputLayout: dense(v))
+            }
+        }
+        let outputs = Array(staged[g.inputs.count...])
+        func run(_ weights: UnsafePointer<Float>?, _ bias: UnsafePointer<Float>?) {
+            g.kernel.forward(ForwardArguments(count: batch, inputs: staged[..<g.inputs.count].map { UnsafePointer($0) },
+                                              outputs: outputs, weights: weights, bias: bias, scratch: next))
+        }
+        switch (g.weights, g.bias) {
+        case (let w?, let b?): w.withUnsafeBufferPointer { w in b.withUnsafeBufferPointer { b in run(w.baseAddress, b.baseAddress) } }
+        case (let w?, nil): w.withUnsafeBufferPointer { run($0.baseAddress, nil) }
+        default: run(nil, nil)
+        }
+        for (k, v) in g.outputs.enumerated() {
+            let perImage = g.sizes[g.inputs.count + k] / batch
+            for n in 0..<batch {
+                copyPlanes(v.channels, input: outputs[k] + n * perImage, inputLayout: dense(v),
+                           output: a + v.plane(n, 0), outputLayout: v.layout)
+            }
+        }
+    }
+
     private func forChunks(of channels: Int, batch: Int, chunk: Int = 8, _ body: (Int, Int, Int) -> Void) {
         let perImage = (channels + chunk - 1) / chunk
         pool.run(items: batch * perImage) { item, _ in
@@ -433,6 +478,9 @@ extension CompressedProgram {
         if sizes.grid > 0 {
             let partial = RowScratch.bytes(gridSize: sizes.grid, fanIn: sizes.fanIn, entries: sizes.entries, splits: sizes.splits)
             estimate.add("partial-sum scratch", bytes: Checked.saturatingMultiply(partial, 2 * threads))
+        }
+        if genericScratch > 0 {
+            estimate.add("generic steps' staging", count: Checked.saturatingAdd(genericScratch, 16), elementBytes: 4)
         }
         if threads > 1 {
             estimate.add("stacks of \(threads - 1) worker thread(s)", bytes: (threads - 1) * WorkerPool.stackSize)

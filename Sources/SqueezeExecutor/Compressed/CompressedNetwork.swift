@@ -11,6 +11,9 @@ public final class CompressedNetwork: Sendable {
     /// The network definition.
     public let network: Network
     let weights: [String: CompactWeights]
+    /// Expanded weights and biases of weighted layers that run as generic
+    /// steps (no compact kernel reads them).
+    let genericWeights: [String: (weights: [Float], bias: [Float])]
 
     /// Converts `model` (validated first) into the compact form.
     ///
@@ -20,9 +23,18 @@ public final class CompressedNetwork: Sendable {
         let shapes: NetworkShapes
         do { shapes = try model.validate() } catch { throw .invalidModel(error) }
         network = model.network
-        let weighted = zip(model.network.layers, shapes.layers).compactMap { layer, layerShapes in
+        let compactKinds = zip(model.network.layers, shapes.layers).filter { layer, _ in
+            layer.kind is Convolution || layer.kind is InnerProduct
+        }
+        let weighted = compactKinds.compactMap { layer, layerShapes in
             layerShapes.weight.flatMap { shape in model.parameters[layer.name].map { (layer.name, $0, shape[0]) } }
         }
+        var generic: [String: (weights: [Float], bias: [Float])] = [:]
+        for (layer, layerShapes) in zip(model.network.layers, shapes.layers)
+        where layerShapes.weight != nil && !(layer.kind is Convolution || layer.kind is InnerProduct) {
+            if let p = model.parameters[layer.name] { generic[layer.name] = (p.weights.denseValues(), p.bias) }
+        }
+        genericWeights = generic
         // Per layer: two row starts per row, the gap stream (one byte per weight
         // and per 255 positions skipped, built then copied) and the values.
         var estimate = MemoryEstimate("the compact weights")

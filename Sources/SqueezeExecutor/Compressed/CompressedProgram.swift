@@ -38,6 +38,8 @@ public final class CompressedProgram: Sendable {
     let maxChannelBlocks: Int
     /// Per-thread scratch for partial sums (all zero when no step has them).
     let partialScratch: PartialSums.ScratchSize
+    /// Floats of staging and scratch generic steps need.
+    let genericScratch: Int
 
     /// Bytes of weight data an executor reads: the compact weights plus each
     /// layer's table from row position to input offset.
@@ -81,8 +83,19 @@ public final class CompressedProgram: Sendable {
         maxChunkRows = plan.maxChunkRows
         maxChannelBlocks = plan.maxChannelBlocks
         partialScratch = plan.partialScratch
+        genericScratch = plan.genericScratch
         inputShape = plan.inputShape
         outputShape = plan.outputShape
+    }
+}
+
+extension CompressedProgram {
+    /// A tensor of any rank as planes of its last two axes (NCHW as is; rank 5
+    /// and up folds the middle axes into channels).
+    static func planes(_ shape: TensorShape) -> (channels: Int, height: Int, width: Int) {
+        guard shape.rank > 4 else { return (shape.channels, shape.height, shape.width) }
+        let d = shape.dimensions
+        return (d[1..<(d.count - 2)].reduce(1, *), d[d.count - 2], d[d.count - 1])
     }
 }
 
@@ -126,6 +139,26 @@ extension CompressedProgram {
         /// Copies planes between layouts, through a leaky ReLU when `reluSlope` is set.
         case copy(input: View, output: View, reluSlope: Float?)
         case softmax(input: View, output: View)
+        /// Any other operator: its dense kernel on dense copies of its blobs.
+        case generic(Generic)
+    }
+
+    /// An operator without a fast path: its inputs are copied from their
+    /// layouts into dense staging memory, its dense kernel runs the batch, and
+    /// the outputs are copied into their layouts.
+    struct Generic: Sendable {
+        let name: String
+        let kernel: any LayerKernel
+        let inputs: [View]
+        let outputs: [View]
+        /// Floats of staging per blob (the whole batch), inputs then outputs.
+        let sizes: [Int]
+        /// Expanded weights and biases of a weighted operator.
+        let weights: [Float]?
+        let bias: [Float]?
+
+        /// Staging and kernel scratch, in floats.
+        var scratchSize: Int { sizes.reduce(0, +) + max(kernel.scratchCount, 1) }
     }
 
     /// A convolution as sums of shifted input runs (see `sparseConvolveRow`).
@@ -237,24 +270,30 @@ private struct Planner {
 
     /// A step before the arena is laid out: which blobs it reads and writes.
     enum Pending {
-        case convolution(layer: Layer, ConvolutionParameters, LayerShapes, input: Int, output: Int, phases: Int?, relu: Float?,
+        case convolution(layer: Layer, Convolution, LayerShapes, input: Int, output: Int, phases: Int?, relu: Float?,
                          pool: FoldedPool? = nil)
         case innerProduct(layer: Layer, LayerShapes, input: Int, output: Int, relu: Float?)
-        case pool(PoolingParameters, LayerShapes, input: Int, output: Int)
+        case pool(Pooling, LayerShapes, input: Int, output: Int)
         case copy(input: Int, output: Int, reluSlope: Float?)
         case softmax(input: Int, output: Int)
+        case generic(layer: Layer, LayerShapes, inputs: [Int], outputs: [Int])
 
         var reads: [Int] {
             switch self {
             case .convolution(_, _, _, let i, _, _, _, _), .innerProduct(_, _, let i, _, _), .pool(_, _, let i, _),
                  .copy(let i, _, _), .softmax(let i, _): [i]
+            case .generic(_, _, let inputs, _): inputs
             }
         }
 
-        var writes: Int {
+        /// The first blob written.
+        var writes: Int { outputs[0] }
+
+        var outputs: [Int] {
             switch self {
             case .convolution(_, _, _, _, let o, _, _, _), .innerProduct(_, _, _, let o, _), .pool(_, _, _, let o),
-                 .copy(_, let o, _), .softmax(_, let o): o
+                 .copy(_, let o, _), .softmax(_, let o): [o]
+            case .generic(_, _, _, let outputs): outputs
             }
         }
     }
@@ -271,6 +310,7 @@ private struct Planner {
         var maxChunkRows: Int
         var maxChannelBlocks: Int
         var partialScratch: CompressedProgram.PartialSums.ScratchSize
+        var genericScratch: Int
         var inputShape: TensorShape
         var outputShape: TensorShape
     }
@@ -303,10 +343,17 @@ private struct Planner {
         do { shapes = try network.network.inferShapes(batchSize: batchSize) } catch { throw .invalidModel(error) }
     }
 
+    /// A new blob: a tensor of any rank is planes of its last two axes (NCHW
+    /// as is; rank 5 and up folds the middle axes into channels).
     private mutating func newBlob(_ shape: TensorShape) -> Int {
-        storages.append(Storage(channels: shape.channels, height: shape.height, width: shape.width))
-        blobs.append(Blob(storage: storages.count - 1, channelOffset: 0, channels: shape.channels))
+        let (channels, height, width) = Self.planes(shape)
+        storages.append(Storage(channels: channels, height: height, width: width))
+        blobs.append(Blob(storage: storages.count - 1, channelOffset: 0, channels: channels))
         return blobs.count - 1
+    }
+
+    static func planes(_ shape: TensorShape) -> (channels: Int, height: Int, width: Int) {
+        CompressedProgram.planes(shape)
     }
 
     mutating func plan() throws(ExecutorError) -> Plan {
@@ -314,7 +361,6 @@ private struct Planner {
         let inputName = net.inputs[0].name
         guard let outputName = net.outputNames.last else { throw .unsupportedTopology("it has no output") }
         let inputShape = net.inputs[0].shape.withBatch(batchSize)
-        guard inputShape.rank <= 4 else { throw .unsupportedTopology("its input has rank \(inputShape.rank)") }
         current[inputName] = newBlob(inputShape)
         for (layer, layerShapes) in zip(net.layers, shapes.layers) {
             try add(layer, layerShapes)
@@ -322,7 +368,6 @@ private struct Planner {
         guard let outputBlob = current[outputName], let outputShape = shapes.blobs[outputName] else {
             throw .unsupportedTopology("no layer produces '\(outputName)'")
         }
-        guard outputShape.rank <= 4 else { throw .unsupportedTopology("its output has rank \(outputShape.rank)") }
         let inputBlob = current[inputName]!
         fusePooling(keeping: [inputBlob, outputBlob])
         try assignLifetimes(input: inputBlob, output: outputBlob)
@@ -380,7 +425,7 @@ private struct Planner {
                 if case .splitPhases = step { names.append(name + " (phases)") } else { names.append(name) }
                 steps.append(step)
                 stepReads.append(p.reads.map { blobs[$0].storage })
-                stepWrites.append([blobs[p.writes].storage])
+                stepWrites.append(p.outputs.map { blobs[$0].storage })
             }
         }
         for (i, step) in steps.enumerated() {
@@ -395,6 +440,10 @@ private struct Planner {
                 steps[i] = .convolutions(group)
             }
             if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
+        }
+        let genericScratch = steps.reduce(0) { size, step in
+            if case .generic(let g) = step { return max(size, g.scratchSize) }
+            return size
         }
         var partialSizes = CompressedProgram.PartialSums.ScratchSize()
         if batchSize == 1, threads > 1 {
@@ -451,7 +500,7 @@ private struct Planner {
         return Plan(steps: steps, names: names, input: view(inputBlob), output: view(outputBlob), arenaSize: arenaSize,
                     gridSize: gridSize, maxFanIn: maxFanIn, entryCapacity: entryCapacity,
                     maxChunkRows: maxChunkRows, maxChannelBlocks: maxChannelBlocks, partialScratch: partialSizes,
-                    inputShape: inputShape, outputShape: outputShape)
+                    genericScratch: genericScratch, inputShape: inputShape, outputShape: outputShape)
     }
 
     private mutating func emit(_ step: Pending) {
@@ -468,20 +517,19 @@ private struct Planner {
         guard let input = bottoms.first ?? nil, !bottoms.contains(where: { $0 == nil }) else {
             throw .unsupportedTopology("layer '\(layer.name)' reads a blob nothing produces")
         }
-        guard s.outputs.allSatisfy({ $0.rank <= 4 }), s.inputs.allSatisfy({ $0.rank <= 4 }) else {
-            throw unsupported(layer, "tensors above rank 4")
-        }
         let top = layer.tops[0]
         layerName = layer.name
+        let fourDimensional = s.inputs.allSatisfy({ $0.rank == 4 }) && s.outputs.allSatisfy({ $0.rank == 4 })
         switch layer.kind {
-        case .convolution(let p):
+        case let p as Convolution where fourDimensional:
             let output = newBlob(s.outputs[0])
             var phases: Int?
             let x = s.inputs[0]
             // Shapes passed the ceilings, but padding and strides lay the input
             // out larger: keep every layout within them too, so the arena's
             // arithmetic cannot overflow.
-            let paddedHeight = x.height + 2 * p.padding.height, paddedWidth = x.width + 2 * p.padding.width
+            let paddedHeight = x.height + p.padding.height + p.paddingEnd.height
+            let paddedWidth = x.width + p.padding.width + p.paddingEnd.width
             guard let padded = Checked.product([x.channels, paddedHeight, paddedWidth]),
                   padded <= SizeLimits.maximumElementCount else {
                 throw unsupported(layer, "padding \(p.padding) makes its input a \(x.channels)x\(paddedHeight)x\(paddedWidth) "
@@ -499,8 +547,8 @@ private struct Planner {
                 phases = storages.count - 1
             } else {
                 let st = blobs[input].storage
-                storages[st].padHeight = max(storages[st].padHeight, p.padding.height)
-                storages[st].padWidth = max(storages[st].padWidth, p.padding.width)
+                storages[st].padHeight = max(storages[st].padHeight, p.padding.height, p.paddingEnd.height)
+                storages[st].padWidth = max(storages[st].padWidth, p.padding.width, p.paddingEnd.width)
                 storages[st].planeAlignment = kernels.planeAlignment
                 if kernels.keepsShiftedCopies, p.kernel.height > 1 || p.kernel.width > 1 {
                     // Rows on 64-byte lines, and a copy per column shift of
@@ -513,11 +561,12 @@ private struct Planner {
             emit(.convolution(layer: layer, p, s, input: input, output: output, phases: phases, relu: nil))
             if let phases { phaseStorage[pending.count - 1] = phases }
             current[top] = output
-        case .innerProduct:
+        case is InnerProduct:
             let output = newBlob(s.outputs[0])
             emit(.innerProduct(layer: layer, s, input: input, output: output, relu: nil))
             current[top] = output
-        case .relu(let slope):
+        case let r as ReLU:
+            let slope = r.negativeSlope
             if layer.bottoms[0] == top, let last = pending.indices.last, pending[last].writes == input {
                 // Fuse into the producer: the value is final when first stored.
                 switch pending[last] {
@@ -540,16 +589,13 @@ private struct Planner {
                 emit(.copy(input: input, output: output, reluSlope: slope))
                 current[top] = output
             }
-        case .dropout:
+        case let op where op.placement == .alias && s.inputs[0] == s.outputs[0]:
             current[top] = input
-        case .pooling(let p):
+        case let p as Pooling where fourDimensional:
             let output = newBlob(s.outputs[0])
             emit(.pool(p, s, input: input, output: output))
             current[top] = output
-        case .concat(let axis):
-            guard Layer.normalizedAxis(axis, rank: s.inputs[0].rank) == 1 else {
-                throw unsupported(layer, "concatenation along axis \(axis)")
-            }
+        case let c as Concat where fourDimensional && Layer.normalizedAxis(c.axis, rank: 4) == 1:
             let output = newBlob(s.outputs[0])
             let target = blobs[output].storage
             var offset = 0
@@ -577,15 +623,14 @@ private struct Planner {
             }
             blobs[output].isShared = true
             current[top] = output
-        case .softmax(let axis):
-            guard Layer.normalizedAxis(axis, rank: s.inputs[0].rank) == 1 else {
-                throw unsupported(layer, "softmax along axis \(axis)")
-            }
+        case let p as Softmax where Layer.normalizedAxis(p.axis, rank: s.inputs[0].rank) == 1 && s.inputs[0].rank <= 4:
             let output = newBlob(s.outputs[0])
             emit(.softmax(input: input, output: output))
             current[top] = output
-        case .lrn:
-            throw unsupported(layer, "local response normalisation is not implemented")
+        default:
+            let outputs = s.outputs.map { newBlob($0) }
+            emit(.generic(layer: layer, s, inputs: bottoms.map { $0! }, outputs: outputs))
+            for (name, blob) in zip(layer.tops, outputs) { current[name] = blob }
         }
     }
 
@@ -600,14 +645,15 @@ private struct Planner {
         var fused = Set<Int>()
         for (index, step) in pending.enumerated() {
             guard case .pool(let params, let s, let input, let output) = step,
-                  params.method == .max && !params.isGlobal || params.method == .average && params.isGlobal
+                  params.method == .max && !params.isGlobal || params.method == .average && params.isGlobal,
+                  params.paddingEnd == params.padding
             else { continue }
             let average = params.method == .average
             let storage = blobs[input].storage
             guard !kept.contains(where: { blobs[$0].storage == storage }),
                   blobs[input].channelOffset == 0, blobs[input].channels == storages[storage].channels else { continue }
             let touching = pending.indices.filter { i in
-                !fused.contains(i) && (pending[i].reads + [pending[i].writes]).contains { blobs[$0].storage == storage }
+                !fused.contains(i) && (pending[i].reads + pending[i].outputs).contains { blobs[$0].storage == storage }
             }
             let writers = touching.filter { $0 != index }
             // Only convolutions write it, all before the pooling, and only it reads it.
@@ -615,7 +661,7 @@ private struct Planner {
                 guard w < index, case .convolution(_, _, _, let i, _, _, let relu, nil) = pending[w] else { return false }
                 return blobs[i].storage != storage && (average || (relu ?? 0) >= 0)
             }) else { continue }
-            let geometry = FoldedPool(geometry: PoolingGeometry(input: s.inputs[0], output: s.outputs[0], pooling: params),
+            let geometry = FoldedPool(geometry: params.geometry(input: s.inputs[0], output: s.outputs[0]),
                                       average: average)
             for w in writers {
                 guard case .convolution(let l, let p, let sh, let i, let o, let ph, let relu, nil) = pending[w] else { continue }
@@ -639,7 +685,7 @@ private struct Planner {
     /// step 0 and the output read after the last.
     private mutating func assignLifetimes(input: Int, output: Int) throws(ExecutorError) {
         for (index, p) in pending.enumerated() {
-            for b in p.reads + [p.writes] {
+            for b in p.reads + p.outputs {
                 let s = blobs[b].storage
                 storages[s].first = min(storages[s].first, index)
                 storages[s].last = max(storages[s].last, index)
@@ -761,7 +807,7 @@ private struct Planner {
             if params.isGlobal, params.method == .average {
                 return .globalAveragePool(input: view(i), output: view(o))
             }
-            let g = PoolingGeometry(input: x, output: y, pooling: params)
+            let g = params.geometry(input: x, output: y)
             return params.method == .max ? .maxPool(g, input: view(i), output: view(o))
                 : .averagePool(g, input: view(i), output: view(o))
         case .copy(let i, let o, let slope):
@@ -772,10 +818,19 @@ private struct Planner {
                 throw .unsupportedTopology("softmax over a padded blob")
             }
             return .softmax(input: x, output: y)
+        case .generic(let layer, let s, let i, let o):
+            var one = s
+            one.inputs = s.inputs.map { $0.withBatch(1) }
+            one.outputs = s.outputs.map { $0.withBatch(1) }
+            let parameters = network.genericWeights[layer.name]
+            if s.weight != nil, parameters == nil { throw .invalidModel(.missingWeights(layer: layer.name)) }
+            return .generic(.init(name: layer.name, kernel: layer.kind.makeKernel(one), inputs: i.map(view), outputs: o.map(view),
+                                  sizes: (s.inputs + s.outputs).map(\.elementCount), weights: parameters?.weights,
+                                  bias: parameters.flatMap { $0.bias.isEmpty ? nil : $0.bias }))
         }
     }
 
-    private func convolution(_ layer: Layer, _ p: ConvolutionParameters, _ s: LayerShapes, input x: CompressedProgram.View,
+    private func convolution(_ layer: Layer, _ p: Convolution, _ s: LayerShapes, input x: CompressedProgram.View,
                              output y: CompressedProgram.View, phases: Storage?, relu: Float?,
                              pool: FoldedPool?) throws(ExecutorError)
         -> CompressedProgram.Convolution
@@ -871,7 +926,7 @@ private struct Planner {
                      sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
                      output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, rowsPerEntry: rowsPerEntry,
                      pointwise: phases == nil && kh == 1 && kw == 1 && p.groups == 1
-                        && p.padding.height == 0 && p.padding.width == 0,
+                        && p.padding == Spatial(0) && p.paddingEnd == Spatial(0),
                      blockLength: block, channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw,
                      pool: pool?.geometry, poolAverages: pool?.average ?? false)
     }

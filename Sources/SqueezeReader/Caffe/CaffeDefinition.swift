@@ -42,12 +42,17 @@ public enum CaffeDefinition {
     }
 
     /// The definition of `network` as prototxt text (deploy form, no training fields).
-    public static func prototxt(for network: Network) -> String {
-        CaffeNetworkBuilder.netParameter(for: network).textFormatString()
+    ///
+    /// - Throws: `ReaderError.invalidNetwork` for a layer Caffe has no type for.
+    public static func prototxt(for network: Network) throws(ReaderError) -> String {
+        try CaffeNetworkBuilder.netParameter(for: network).textFormatString()
     }
 
-    /// The definition of `network` as a binary `NetParameter` message.
-    public static func binaryDefinition(for network: Network) -> Data {
+    /// The definition of `network` as a binary `NetParameter` message (the
+    /// network section of a version 1.0 container).
+    ///
+    /// - Throws: `ReaderError.invalidNetwork` for a layer Caffe has no type for.
+    public static func binaryDefinition(for network: Network) throws(ReaderError) -> Data {
         // Serialising a message built from valid values cannot fail.
         (try? CaffeNetworkBuilder.netParameter(for: network).serializedData()) ?? Data()
     }

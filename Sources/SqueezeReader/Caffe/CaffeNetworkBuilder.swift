@@ -97,7 +97,7 @@ struct CaffeNetworkBuilder {
         }
     }
 
-    private func layerKind(_ type: CaffeLayerType, _ p: Caffe_LayerParameter, index: Int, name: String) throws(ReaderError) -> LayerKind {
+    private func layerKind(_ type: CaffeLayerType, _ p: Caffe_LayerParameter, index: Int, name: String) throws(ReaderError) -> any Operator {
         switch type {
         case .convolution:
             let c = p.convolutionParam
@@ -111,20 +111,19 @@ struct CaffeNetworkBuilder {
             let pad = try spatial(c.pad, h: c.hasPadH ? c.padH : nil, w: c.hasPadW ? c.padW : nil,
                                   default: 0, what: "pad", index: index, name: name)
             let dilation = try spatial(c.dilation, h: nil, w: nil, default: 1, what: "dilation", index: index, name: name)
-            return .convolution(ConvolutionParameters(
-                outputChannels: Int(c.numOutput), kernel: kernel, stride: stride, padding: pad,
-                dilation: dilation, groups: Int(c.group), hasBias: c.biasTerm))
+            return Convolution(outputChannels: Int(c.numOutput), kernel: kernel, stride: stride, padding: pad,
+                               dilation: dilation, groups: Int(c.group), hasBias: c.biasTerm)
         case .innerProduct:
             let c = p.innerProductParam
             guard c.hasNumOutput, c.numOutput > 0 else { throw failure(index, name, "inner_product_param.num_output must be positive") }
             guard c.axis == 1 else { throw failure(index, name, "inner product axis \(c.axis) is not supported") }
             guard !c.transpose else { throw failure(index, name, "transposed inner product weights are not supported") }
-            return .innerProduct(InnerProductParameters(outputCount: Int(c.numOutput), hasBias: c.biasTerm))
+            return InnerProduct(outputCount: Int(c.numOutput), hasBias: c.biasTerm)
         case .relu:
-            return .relu(negativeSlope: p.reluParam.negativeSlope)
+            return ReLU(negativeSlope: p.reluParam.negativeSlope)
         case .pooling:
             let c = p.poolingParam
-            let method: PoolingParameters.Method
+            let method: Pooling.Method
             switch c.pool {
             case .max: method = .max
             case .ave: method = .average
@@ -143,26 +142,28 @@ struct CaffeNetworkBuilder {
                                      w: c.hasStrideW ? c.strideW : nil, default: 1, what: "stride", index: index, name: name)
             let pad = try spatial(c.hasPad ? [c.pad] : [], h: c.hasPadH ? c.padH : nil, w: c.hasPadW ? c.padW : nil,
                                   default: 0, what: "pad", index: index, name: name)
-            return .pooling(PoolingParameters(method: method, kernel: kernel, stride: stride, padding: pad,
-                                              isGlobal: global, rounding: c.roundMode == .floor ? .floor : .ceil))
+            return Pooling(method: method, kernel: kernel, stride: stride, padding: pad,
+                           isGlobal: global, rounding: c.roundMode == .floor ? .floor : .ceil)
         case .concat:
             let c = p.concatParam
-            return .concat(axis: c.hasAxis || !c.hasConcatDim ? Int(c.axis) : Int(c.concatDim))
+            return Concat(axis: c.hasAxis || !c.hasConcatDim ? Int(c.axis) : Int(c.concatDim))
         case .dropout:
-            return .dropout(ratio: p.dropoutParam.dropoutRatio)
+            return Dropout(ratio: p.dropoutParam.dropoutRatio)
         case .lrn:
             let c = p.lrnParam
-            return .lrn(LRNParameters(localSize: Int(c.localSize), alpha: c.alpha, beta: c.beta, k: c.k,
-                                      region: c.normRegion == .withinChannel ? .withinChannel : .acrossChannels))
+            return LRN(localSize: Int(c.localSize), alpha: c.alpha, beta: c.beta, k: c.k,
+                       region: c.normRegion == .withinChannel ? .withinChannel : .acrossChannels)
         case .softmax:
-            return .softmax(axis: Int(p.softmaxParam.axis))
+            return Softmax(axis: Int(p.softmaxParam.axis))
         case .input:
             preconditionFailure("Input layers are handled by the caller")
         }
     }
 
     /// The Caffe message for `network` (deploy form).
-    static func netParameter(for network: Network) -> Caffe_NetParameter {
+    ///
+    /// - Throws: `ReaderError.invalidNetwork` for a layer Caffe has no type for.
+    static func netParameter(for network: Network) throws(ReaderError) -> Caffe_NetParameter {
         var net = Caffe_NetParameter()
         net.name = network.name
         for input in network.inputs {
@@ -171,11 +172,16 @@ struct CaffeNetworkBuilder {
             shape.dim = input.shape.dimensions.map { Int64(clamping: $0) }
             net.inputShape.append(shape)
         }
-        net.layer = network.layers.map(layerParameter)
+        for layer in network.layers {
+            guard let p = layerParameter(layer) else {
+                throw .invalidNetwork(file: network.name, reason: "layer '\(layer.name)' is a \(layer.kind.typeName), which has no Caffe layer type")
+            }
+            net.layer.append(p)
+        }
         return net
     }
 
-    private static func layerParameter(_ layer: Layer) -> Caffe_LayerParameter {
+    private static func layerParameter(_ layer: Layer) -> Caffe_LayerParameter? {
         var p = Caffe_LayerParameter()
         p.name = layer.name
         p.type = layer.kind.typeName
@@ -189,7 +195,8 @@ struct CaffeNetworkBuilder {
             }
         }
         switch layer.kind {
-        case .convolution(let c):
+        case let c as Convolution:
+            guard c.paddingEnd == c.padding else { return nil }
             var q = Caffe_ConvolutionParameter()
             q.numOutput = UInt32(clamping: c.outputChannels)
             if !c.hasBias { q.biasTerm = false }
@@ -205,14 +212,15 @@ struct CaffeNetworkBuilder {
             }
             if c.dilation != Spatial(1) { q.dilation = [UInt32(clamping: c.dilation.height), UInt32(clamping: c.dilation.width)] }
             p.convolutionParam = q
-        case .innerProduct(let c):
+        case let c as InnerProduct:
             var q = Caffe_InnerProductParameter()
             q.numOutput = UInt32(clamping: c.outputCount)
             if !c.hasBias { q.biasTerm = false }
             p.innerProductParam = q
-        case .relu(let slope):
-            if slope != 0 { p.reluParam.negativeSlope = slope }
-        case .pooling(let c):
+        case let r as ReLU:
+            if r.negativeSlope != 0 { p.reluParam.negativeSlope = r.negativeSlope }
+        case let c as Pooling:
+            guard c.paddingEnd == c.padding, c.countsPadding else { return nil }
             var q = Caffe_PoolingParameter()
             q.pool = c.method == .max ? .max : .ave
             if c.isGlobal {
@@ -230,11 +238,11 @@ struct CaffeNetworkBuilder {
             }
             if c.rounding == .floor { q.roundMode = .floor }
             p.poolingParam = q
-        case .concat(let axis):
-            if axis != 1 { p.concatParam.axis = Int32(clamping: axis) }
-        case .dropout(let ratio):
-            p.dropoutParam.dropoutRatio = ratio
-        case .lrn(let c):
+        case let c as Concat:
+            if c.axis != 1 { p.concatParam.axis = Int32(clamping: c.axis) }
+        case let d as Dropout:
+            p.dropoutParam.dropoutRatio = d.ratio
+        case let c as LRN:
             var q = Caffe_LRNParameter()
             q.localSize = UInt32(clamping: c.localSize)
             q.alpha = c.alpha
@@ -242,8 +250,10 @@ struct CaffeNetworkBuilder {
             q.k = c.k
             if c.region == .withinChannel { q.normRegion = .withinChannel }
             p.lrnParam = q
-        case .softmax(let axis):
-            if axis != 1 { p.softmaxParam.axis = Int32(clamping: axis) }
+        case let s as Softmax:
+            if s.axis != 1 { p.softmaxParam.axis = Int32(clamping: s.axis) }
+        default:
+            return nil
         }
         return p
     }
