@@ -58,6 +58,31 @@ struct ByteReader {
         return values
     }
 
+    /// A zigzag LEB128 varint of at most 10 bytes.
+    mutating func varint(_ what: String) throws(ContainerError) -> Int64 {
+        var z: UInt64 = 0
+        for shift in stride(from: 0, to: 70, by: 7) {
+            let byte = try u8(what)
+            guard shift < 63 || byte <= 1 else { throw failure("\(what) is a varint longer than 64 bits") }
+            z |= UInt64(byte & 0x7F) << UInt64(shift)
+            if byte < 0x80 { return Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1) }
+        }
+        throw failure("\(what) is a varint longer than 64 bits")
+    }
+
+    mutating func u64(_ what: String) throws(ContainerError) -> UInt64 {
+        let low = UInt64(try u32(what)), high = UInt64(try u32(what))
+        return low | high << 32
+    }
+
+    /// `u16 length, UTF-8 bytes`, refused when not valid UTF-8.
+    mutating func string(_ what: String) throws(ContainerError) -> String {
+        let count = Int(try u16("\(what) length"))
+        let raw = try slice(count, what)
+        guard let text = String(validating: raw, as: UTF8.self) else { throw failure("\(what) is not valid UTF-8") }
+        return text
+    }
+
     mutating func slice(_ count: Int, _ what: String) throws(ContainerError) -> ArraySlice<UInt8> {
         try need(count, what)
         defer { offset += count }

@@ -11,4 +11,19 @@ struct ByteWriter {
         for v in values { u32(v.bitPattern) }
     }
     mutating func append(_ other: [UInt8]) { bytes += other }
+    /// A signed integer as a zigzag LEB128 varint (1 byte for -64...63).
+    mutating func varint(_ v: Int64) {
+        var z = UInt64(bitPattern: (v << 1) ^ (v >> 63))
+        while z >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: z) | 0x80)
+            z >>= 7
+        }
+        bytes.append(UInt8(z))
+    }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    /// `u16 length, UTF-8 bytes`; the caller checks the length fits.
+    mutating func string(_ s: String) {
+        u16(UInt16(clamping: s.utf8.count))
+        bytes += Array(s.utf8.prefix(Int(UInt16.max)))
+    }
 }

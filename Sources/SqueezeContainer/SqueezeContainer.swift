@@ -8,7 +8,8 @@ import SqueezeReader
 ///
 /// Layout (docs/FORMAT.md): a 20-byte header (magic, major and minor version,
 /// section count, CRC-32C), then sections `u32 tag, u32 length, payload, u32 CRC-32C`:
-/// one `NETW` with the network definition, then one `LAYR` per weighted layer
+/// the network (`GRPH`, a typed graph; `NETW`, a Caffe message, in version
+/// 1.0 files), optional metadata (`meta`), then one `LAYR` per weighted layer
 /// in network order. The file ends exactly after the last section.
 public enum SqueezeContainer {
     /// What encoding produced, per layer, for reports.
@@ -39,11 +40,24 @@ public enum SqueezeContainer {
         public var layers: [LayerEncoding]
     }
 
-    /// Encodes `model` (validated first).
+    /// A decoded container: the model, its metadata and the version it was written in.
+    public struct Contents: Sendable {
+        /// The network and its parameters.
+        public var model: Model
+        /// The metadata (empty in version 1.0 files).
+        public var metadata: ContainerMetadata
+        /// The format version, `(major, minor)`.
+        public var version: (major: Int, minor: Int)
+        /// Ancillary sections skipped because this reader does not know them.
+        public var skippedSections: [String]
+    }
+
+    /// Encodes `model` (validated first) with `metadata`, in the current version.
     ///
     /// Refused before encoding when the streams it would build, filler entries
     /// included, would need more than `memoryLimit`.
-    public static func encode(_ model: Model, options: ContainerOptions = ContainerOptions(),
+    public static func encode(_ model: Model, metadata: ContainerMetadata = ContainerMetadata(),
+                              options: ContainerOptions = ContainerOptions(),
                               memoryLimit: MemoryLimit = .current) throws(ContainerError) -> Encoding {
         do { try model.validate() } catch { throw .invalidModel(error.description) }
         for bits in [options.convolutionIndexBits, options.fullyConnectedIndexBits] where !(1...16).contains(bits) {
@@ -55,9 +69,10 @@ public enum SqueezeContainer {
         file.u16(UInt16(SqueezeFormat.majorVersion))
         file.u16(UInt16(SqueezeFormat.minorVersion))
         let weighted = model.network.weightedLayers
-        file.u32(UInt32(1 + weighted.count))
+        file.u32(UInt32(1 + (metadata.isEmpty ? 0 : 1) + weighted.count))
         file.u32(CRC32C.checksum(file.bytes))
-        appendSection(.network, payload: try NetworkSection.encode(model.network), to: &file)
+        appendSection(.graph, payload: try GraphSection.encode(model.network), to: &file)
+        if !metadata.isEmpty { appendSection(.metadata, payload: try MetadataSection.encode(metadata), to: &file) }
         let overhead = file.bytes.count
         var layers: [LayerEncoding] = []
         for layer in weighted {
@@ -126,6 +141,17 @@ public enum SqueezeContainer {
         try decode(bytes(contentsOf: url, memoryLimit: memoryLimit), source: url.path, memoryLimit: memoryLimit)
     }
 
+    /// Reads the container at `url` with its metadata; see ``decodeContents(_:source:memoryLimit:)``.
+    public static func readContents(contentsOf url: URL, memoryLimit: MemoryLimit = .current) throws(ContainerError) -> Contents {
+        try decodeContents(bytes(contentsOf: url, memoryLimit: memoryLimit), source: url.path, memoryLimit: memoryLimit)
+    }
+
+    /// Decodes a container's model; see ``decodeContents(_:source:memoryLimit:)``.
+    public static func decode(_ bytes: [UInt8], source: String,
+                              memoryLimit: MemoryLimit = .current) throws(ContainerError) -> Model {
+        try decodeContents(bytes, source: source, memoryLimit: memoryLimit).model
+    }
+
     /// The bytes of the container file at `url`, not yet decoded; refused
     /// before reading when the file passes ``maximumFileSize`` or `memoryLimit`.
     public static func bytes(contentsOf url: URL, memoryLimit: MemoryLimit = .current) throws(ContainerError) -> [UInt8] {
@@ -152,8 +178,8 @@ public enum SqueezeContainer {
     ///
     /// Layer sections must follow the network order, one per weighted layer;
     /// decoding is refused up front when it would need more than `memoryLimit`.
-    public static func decode(_ bytes: [UInt8], source: String,
-                              memoryLimit: MemoryLimit = .current) throws(ContainerError) -> Model {
+    public static func decodeContents(_ bytes: [UInt8], source: String,
+                                      memoryLimit: MemoryLimit = .current) throws(ContainerError) -> Contents {
         guard bytes.count >= SqueezeFormat.magic.count, Array(bytes.prefix(8)) == SqueezeFormat.magic else {
             if bytes.count < 8, bytes == Array(SqueezeFormat.magic.prefix(bytes.count)) {
                 throw .truncated(file: source, section: "the header")
@@ -172,6 +198,7 @@ public enum SqueezeContainer {
         }
         var offset = SqueezeFormat.headerSize
         var network: Network?
+        var metadata = ContainerMetadata(), hasMetadata = false, skipped: [String] = []
         var weighted: [Layer] = []
         // Layer sections are framed, checked and measured here, then decoded in parallel.
         var layouts: [LayerSection.Layout] = []
@@ -186,16 +213,28 @@ public enum SqueezeContainer {
             let computed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[offset..<end])) }
             guard stored == computed else { throw .checksumMismatch(file: source, section: label) }
             guard let tag = SqueezeFormat.Tag(rawValue: tagValue) else {
-                throw .malformed(file: source, section: label, reason: "unknown section tag 0x\(String(tagValue, radix: 16))")
+                let name = SqueezeFormat.Tag.name(of: tagValue)
+                guard SqueezeFormat.Tag.isAncillary(tagValue), index > 0 else {
+                    throw .malformed(file: source, section: label, reason: "unknown critical section tag \(name)")
+                }
+                skipped.append(name)
+                offset = end + 4
+                continue
             }
             let named = "\(label) (\(tag.name))"
             var reader = ByteReader(bytes, range: (offset + 8)..<end, file: source, section: named)
             switch tag {
-            case .network:
-                guard index == 0, network == nil else { throw reader.failure("a second network definition") }
-                let decoded = try NetworkSection.decode(&reader)
+            case .network, .graph:
+                guard index == 0, network == nil else { throw reader.failure("a network definition after section 1") }
+                let decoded = tag == .graph ? try GraphSection.decode(&reader) : try NetworkSection.decode(&reader)
                 network = decoded
                 weighted = decoded.weightedLayers
+            case .metadata:
+                guard network != nil, !hasMetadata, layouts.isEmpty else {
+                    throw reader.failure("metadata must come once, after the network and before the layers")
+                }
+                metadata = try MetadataSection.decode(&reader)
+                hasMetadata = true
             case .layer:
                 guard network != nil else { throw reader.failure("a layer before the network definition") }
                 let layout = try LayerSection.layout(&reader)
@@ -236,7 +275,7 @@ public enum SqueezeContainer {
         }
         let model = Model(network: network, parameters: parameters)
         do { try model.validate() } catch { throw .malformed(file: source, section: "the layers", reason: error.description) }
-        return model
+        return Contents(model: model, metadata: metadata, version: (major, minor), skippedSections: skipped)
     }
 
 }

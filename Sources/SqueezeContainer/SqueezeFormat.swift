@@ -5,24 +5,37 @@ public enum SqueezeFormat {
     public static let magic: [UInt8] = [0x89, 0x53, 0x51, 0x5A, 0x0D, 0x0A, 0x1A, 0x0A]
     /// Incompatible changes bump the major version.
     public static let majorVersion = 1
-    /// Compatible additions (new optional sections) bump the minor version.
-    public static let minorVersion = 0
+    /// Compatible additions bump the minor version: 1.1 stores the network
+    /// as a typed graph (`GRPH`) and may carry ancillary sections. Readers
+    /// accept every minor version of their major version.
+    public static let minorVersion = 1
     /// Bytes before the first section: magic, versions, section count, header CRC-32C.
     public static let headerSize = 20
 
-    /// Section tags.
+    /// Section tags. As in PNG, the case of the first letter says what a
+    /// reader must do with a tag it does not know: upper case is critical
+    /// (refuse the file), lower case is ancillary (skip the section).
     enum Tag: UInt32 {
-        /// The network definition (binary Caffe `NetParameter`).
+        /// The network definition of version 1.0 (binary Caffe `NetParameter`).
         case network = 0x5754_454E  // "NETW"
+        /// The network as a typed graph (version 1.1).
+        case graph = 0x4850_5247  // "GRPH"
         /// One weighted layer's parameters.
         case layer = 0x5259_414C  // "LAYR"
+        /// Metadata key-values (ancillary).
+        case metadata = 0x6174_656D  // "meta"
 
-        var name: String {
-            switch self {
-            case .network: "NETW"
-            case .layer: "LAYR"
-            }
+        var name: String { Self.name(of: rawValue) }
+
+        /// The four ASCII letters of a tag value.
+        static func name(of value: UInt32) -> String {
+            let bytes = (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+            return bytes.allSatisfy({ (0x20...0x7E).contains($0) }) ? String(decoding: bytes, as: UTF8.self)
+                : "0x" + String(value, radix: 16)
         }
+
+        /// Whether a reader that does not know `value` may skip its section.
+        static func isAncillary(_ value: UInt32) -> Bool { (0x61...0x7A).contains(value & 0xFF) }
     }
 
     /// How a layer's weights are stored.

@@ -13,9 +13,10 @@ extension Preprocessing {
         into output: UnsafeMutableBufferPointer<Float>
     ) {
         precondition(output.count == outputCount, "output holds \(output.count) floats, need \(outputCount)")
-        let origin = cropOrigin(crop)
-        let horizontal = ResampleAxis(inputSize: image.width, outputSize: resizeWidth)
-        let vertical = ResampleAxis(inputSize: image.height, outputSize: resizeHeight)
+        let resized = resizedSize(width: image.width, height: image.height)
+        let origin = cropOrigin(crop, resizedWidth: resized.width, resizedHeight: resized.height)
+        let horizontal = ResampleAxis(inputSize: image.width, outputSize: resized.width)
+        let vertical = ResampleAxis(inputSize: image.height, outputSize: resized.height)
         let count = cropWidth * cropHeight * 3
         let window = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             image.resample(
@@ -66,11 +67,12 @@ extension Preprocessing {
         let planeSize = cropWidth * cropHeight
         let sourceChannels = channelOrder == .bgr ? [2, 1, 0] : [0, 1, 2]
         let means = [mean.red, mean.green, mean.blue]
+        let scales = [channelScale.red, channelScale.green, channelScale.blue].map { $0 * scale }
         // 256-entry table per plane: same arithmetic as per sample, done once.
         var table = [Float](repeating: 0, count: 256)
         for plane in 0..<3 {
             let channel = sourceChannels[plane]
-            for v in 0..<256 { table[v] = (Float(v) - means[channel]) * scale }
+            for v in 0..<256 { table[v] = (Float(v) - means[channel]) * scales[channel] }
             table.withUnsafeBufferPointer { lookup in
                 for y in 0..<cropHeight {
                     let row = source + y * cropWidth * 3 + channel

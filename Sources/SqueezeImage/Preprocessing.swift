@@ -35,6 +35,22 @@ public struct Preprocessing: Hashable, Sendable {
         public static let zero = ChannelMean(red: 0, green: 0, blue: 0)
     }
 
+    /// How the resized size follows from the image's.
+    public enum ResizeRule: Hashable, Sendable {
+        /// Exactly `resizeWidth` x `resizeHeight` (the aspect ratio is not kept).
+        case exact
+        /// The shorter side to `resizeWidth` (= `resizeHeight`), the longer one
+        /// scaled to keep the aspect ratio, rounded half to even (Python's
+        /// `round`) and at least the crop (TensorFlow's and torchvision's
+        /// ImageNet evaluation).
+        case shorterSide
+    }
+
+    /// How the resized size follows from the image's.
+    public let resizeRule: ResizeRule
+    /// Multiplies each channel (red, green, blue) after `scale`: per-channel
+    /// standard deviations, as torchvision normalises.
+    public let channelScale: ChannelMean
     /// Width the image is resized to before cropping.
     public let resizeWidth: Int
     /// Height the image is resized to before cropping.
@@ -55,7 +71,8 @@ public struct Preprocessing: Hashable, Sendable {
     /// - Precondition: all sizes are positive and the crop fits in the resize.
     public init(
         resizeWidth: Int = 256, resizeHeight: Int = 256, cropWidth: Int = 227, cropHeight: Int = 227,
-        mean: ChannelMean = .zero, channelOrder: ChannelOrder = .bgr, scale: Float = 1
+        mean: ChannelMean = .zero, channelOrder: ChannelOrder = .bgr, scale: Float = 1,
+        resizeRule: ResizeRule = .exact, channelScale: ChannelMean = ChannelMean(red: 1, green: 1, blue: 1)
     ) {
         precondition(resizeWidth > 0 && resizeHeight > 0, "resize size must be positive")
         precondition(cropWidth > 0 && cropHeight > 0, "crop size must be positive")
@@ -69,6 +86,22 @@ public struct Preprocessing: Hashable, Sendable {
         self.mean = mean
         self.channelOrder = channelOrder
         self.scale = scale
+        self.resizeRule = resizeRule
+        self.channelScale = channelScale
+    }
+
+    /// The size `image` is resized to before cropping.
+    public func resizedSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        switch resizeRule {
+        case .exact:
+            return (resizeWidth, resizeHeight)
+        case .shorterSide:
+            let target = resizeWidth
+            func scaled(_ long: Int, _ short: Int) -> Int {
+                max(cropWidth, cropHeight, Int((Double(long) * Double(target) / Double(max(short, 1))).rounded(.toNearestOrEven)))
+            }
+            return width <= height ? (target, scaled(height, width)) : (scaled(width, height), target)
+        }
     }
 
     /// The Caffe ImageNet convention the project's references use: resize to
@@ -97,12 +130,17 @@ extension Preprocessing {
     ///
     /// - Precondition: an explicit offset keeps the crop inside the resized image.
     public func cropOrigin(_ position: CropPosition) -> (x: Int, y: Int) {
+        cropOrigin(position, resizedWidth: resizeWidth, resizedHeight: resizeHeight)
+    }
+
+    /// The crop's top-left corner in an image resized to the given size.
+    public func cropOrigin(_ position: CropPosition, resizedWidth: Int, resizedHeight: Int) -> (x: Int, y: Int) {
         switch position {
         case .center:
-            return ((resizeWidth - cropWidth) / 2, (resizeHeight - cropHeight) / 2)
+            return ((resizedWidth - cropWidth) / 2, (resizedHeight - cropHeight) / 2)
         case .offset(let x, let y):
             precondition(
-                (0...(resizeWidth - cropWidth)).contains(x) && (0...(resizeHeight - cropHeight)).contains(y),
+                (0...(resizedWidth - cropWidth)).contains(x) && (0...(resizedHeight - cropHeight)).contains(y),
                 "crop offset (\(x), \(y)) puts a \(cropWidth)x\(cropHeight) crop outside \(resizeWidth)x\(resizeHeight)")
             return (x, y)
         }
