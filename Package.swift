@@ -73,7 +73,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             // The schema is compiled once by tools/generate-protos.sh; the output is committed.
-            exclude: ["Caffe/caffe.proto"]
+            exclude: ["Caffe/caffe.proto", "ONNX/onnx.proto"]
         ),
         /// Entropy coding: canonical Huffman, bit streams, CRC-32C, zstd.
         .target(
