@@ -9,6 +9,8 @@ struct Classify: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
+    @OptionGroup(title: "Preprocessing (default: from the model's metadata, else Caffe ImageNet)") var input: PreprocessingOptions
+
     @Option(help: ArgumentHelp("Class names, one synset per line (default: synsets.txt beside the first image).",
                                valueName: "file"))
     var synsets: String?
@@ -32,7 +34,7 @@ struct Classify: ParsableCommand {
     func run() throws {
         let files = images.map { URL(fileURLWithPath: $0) }
         let names = try ClassNames.load(explicit: synsets, besides: files[0])
-        let (_, classifier) = try model.classifier()
+        let (_, classifier) = try model.classifier(input)
         let bar = ProgressBar("classify", total: files.count, quiet: files.count < 8)
         let results = try classifier.classify(files, top: top) { bar.update($0) }
         bar.finish()

@@ -4,9 +4,10 @@ import SqueezeCompress
 
 /// Writes a loaded model as a `.sqz`, timing the encoding, and reports it.
 enum ContainerWriting {
-    static func write(_ model: Model, to path: String, options: ContainerOptions, from source: String) throws {
+    static func write(_ model: Model, metadata: ContainerMetadata = ContainerMetadata(), to path: String,
+                      options: ContainerOptions, from source: String) throws {
         let start = ContinuousClock.now
-        let encoding = try SqueezeContainer.encode(model, options: options)
+        let encoding = try SqueezeContainer.encode(model, metadata: metadata, options: options)
         let elapsed = ContinuousClock.now - start
         try AtomicFile.write(Data(encoding.bytes), to: URL(fileURLWithPath: path))
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
@@ -14,16 +15,20 @@ enum ContainerWriting {
     }
 }
 
-/// `squeeze-compress import`: a Deep-Compression `.net` (or `.caffemodel`) becomes a `.sqz`.
+/// `squeeze-compress import`: an ONNX model, or a Deep-Compression `.net` (or
+/// `.caffemodel`) with its definition, becomes a `.sqz`.
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert a .net or .caffemodel (with --prototxt) into a .sqz container, losslessly.")
+        abstract: "Convert an ONNX model, or a .net or .caffemodel (with --prototxt), into a .sqz container, losslessly.")
+
+    @Option(help: ArgumentHelp("An ONNX model (opsets 11 to 21).", valueName: "model.onnx"))
+    var onnx: String?
 
     @Option(help: ArgumentHelp("The Caffe network definition.", valueName: "prototxt"))
-    var prototxt: String
+    var prototxt: String?
 
     @Option(help: ArgumentHelp("The weights: Deep-Compression .net or Caffe .caffemodel.", valueName: "file"))
-    var weights: String
+    var weights: String?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The container to write.", valueName: "out.sqz"))
     var output: String
@@ -32,9 +37,19 @@ struct Import: ParsableCommand {
 
     @OptionGroup var resources: ResourceOptions
 
+    func validate() throws {
+        switch (onnx, weights, prototxt) {
+        case (_?, nil, nil), (nil, _?, _?): break
+        case (nil, _?, nil): throw ValidationError("give the Caffe definition with --prototxt")
+        default: throw ValidationError("give either --onnx, or --prototxt and --weights")
+        }
+    }
+
     func run() throws {
-        let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: weights), prototxt: URL(fileURLWithPath: prototxt))
-        try ContainerWriting.write(loaded.model, to: output, options: container.options, from: loaded.summary)
+        let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: onnx ?? weights ?? ""),
+                                          prototxt: prototxt.map { URL(fileURLWithPath: $0) })
+        try ContainerWriting.write(loaded.model, metadata: loaded.metadata, to: output, options: container.options,
+                                   from: loaded.summary)
     }
 }
 
@@ -57,7 +72,7 @@ struct Encode: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
-        try ContainerWriting.write(loaded.model, to: output, options: container.options, from: input)
+        try ContainerWriting.write(loaded.model, metadata: loaded.metadata, to: output, options: container.options, from: input)
     }
 }
 
@@ -79,10 +94,11 @@ struct Decode: ParsableCommand {
     func run() throws {
         let bytes = try SqueezeContainer.bytes(contentsOf: URL(fileURLWithPath: input))
         let start = ContinuousClock.now
-        let model = try SqueezeContainer.decode(bytes, source: input)
+        let contents = try SqueezeContainer.decodeContents(bytes, source: input)
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         print("\(input): \(bytes.count) bytes decoded in \(String(format: "%.1f", ms)) ms")
-        try ContainerWriting.write(model, to: output, options: container.options(defaultCodec: .raw), from: input)
+        try ContainerWriting.write(contents.model, metadata: contents.metadata, to: output,
+                                   options: container.options(defaultCodec: .raw), from: input)
     }
 }

@@ -9,6 +9,8 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
+    @OptionGroup(title: "Preprocessing (default: from the model's metadata, else Caffe ImageNet)") var input: PreprocessingOptions
+
     @Option(help: ArgumentHelp("Class list, one synset per line in class-index order (default: DIR/synsets.txt).",
                                valueName: "file"))
     var synsets: String?
@@ -49,7 +51,7 @@ struct Evaluate: ParsableCommand {
         let synsetsURL = synsets.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("synsets.txt")
         let classes = try Synsets(contentsOf: synsetsURL)
         let set = try LabeledImageSet(directory: folder, synsets: classes)
-        let (loaded, classifier) = try model.classifier()
+        let (loaded, classifier) = try model.classifier(input)
         guard classifier.classCount == classes.count else {
             throw ClassificationError.classCount(network: classifier.classCount, synsets: classes.count)
         }

@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     var prototxt: String?
 
     @Option(name: [.customLong("weights"), .customLong("model")],
-            help: ArgumentHelp("The model: Deep-Compression .net or Caffe .caffemodel (with --prototxt).",
+            help: ArgumentHelp("The model: .sqz, .onnx, or a Deep-Compression .net or Caffe .caffemodel (with --prototxt).",
                                valueName: "file"))
     var weights: String
 
@@ -40,11 +40,11 @@ struct ModelOptions: ParsableArguments {
     func engine(for loaded: LoadedModel) -> EngineKind { engine ?? EngineKind.defaultEngine(for: loaded.format) }
 
     /// Loads the model and compiles it for the chosen engine.
-    func classifier() throws -> (LoadedModel, ImageClassifier) {
+    func classifier(_ preprocessing: PreprocessingOptions) throws -> (LoadedModel, ImageClassifier) {
         let loaded = try load()
         let factory = try loaded.model.engineFactory(engine(for: loaded))
         let classifier = try ImageClassifier(factory: factory, outputIsProbability: loaded.model.network.outputIsProbability,
-                                             threads: threads)
+                                             preprocessing: preprocessing.preprocessing(for: loaded), threads: threads)
         return (loaded, classifier)
     }
 }

@@ -8,6 +8,8 @@ public enum ModelFormat: String, CaseIterable, Sendable, Codable {
     case caffeModel = "caffemodel"
     /// SqueezeCompress's own container: network and parameters together.
     case squeeze = "sqz"
+    /// An ONNX model (opsets 11 to 21): network and initializers together.
+    case onnx = "onnx"
 
     /// The format of `url`, from its extension.
     public init?(url: URL) {
@@ -18,7 +20,7 @@ public enum ModelFormat: String, CaseIterable, Sendable, Codable {
     public var needsDefinition: Bool {
         switch self {
         case .deepCompression, .caffeModel: true
-        case .squeeze: false
+        case .squeeze, .onnx: false
         }
     }
 
@@ -28,6 +30,7 @@ public enum ModelFormat: String, CaseIterable, Sendable, Codable {
         case .deepCompression: "Deep-Compression .net"
         case .caffeModel: "Caffe .caffemodel"
         case .squeeze: ".sqz container"
+        case .onnx: "ONNX"
         }
     }
 }

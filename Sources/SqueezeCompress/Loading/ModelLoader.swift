@@ -11,6 +11,9 @@ public struct LoadedModel: Sendable {
     public var format: ModelFormat
     /// The weights file.
     public var source: URL
+    /// The container's metadata, or for imported files their provenance and
+    /// what their format says of the preprocessing.
+    public var metadata: ContainerMetadata = ContainerMetadata()
 
     /// A one-line description: name, format, weights and non-zero weights.
     public var summary: String {
@@ -42,9 +45,16 @@ public enum ModelLoader {
                 let model = format == .deepCompression
                     ? try DeepCompressionFile.read(contentsOf: weights, network: network)
                     : try CaffeWeights.read(contentsOf: weights, network: network)
-                return LoadedModel(model: model, format: format, source: weights)
+                return LoadedModel(model: model, format: format, source: weights,
+                                   metadata: provenance(weights, format: format == .deepCompression ? "deep-compression" : "caffe"))
             case .squeeze:
-                return LoadedModel(model: try SqueezeContainer.read(contentsOf: weights), format: format, source: weights)
+                let contents = try SqueezeContainer.readContents(contentsOf: weights)
+                return LoadedModel(model: contents.model, format: format, source: weights, metadata: contents.metadata)
+            case .onnx:
+                let onnx = try ONNXModel.read(contentsOf: weights)
+                let model = try ONNXNetworkBuilder.model(onnx, source: weights.path)
+                return LoadedModel(model: model, format: format, source: weights,
+                                   metadata: provenance(weights, format: "onnx").merging(.fromONNX(onnx)))
             }
         } catch let error as ModelLoadError {
             throw error
@@ -55,5 +65,11 @@ public enum ModelLoader {
         } catch {
             preconditionFailure("unexpected error \(error)")
         }
+    }
+
+    /// Where a model came from: the file's name, format and SHA-256.
+    private static func provenance(_ url: URL, format: String) -> ContainerMetadata {
+        let bytes = (try? FileContents.read(url.path, maximumSize: Int(Int32.max))) ?? []
+        return .provenance(of: url, bytes: bytes, format: format)
     }
 }
