@@ -42,13 +42,19 @@ struct Report: ParsableCommand {
 /// The report as an aligned text table.
 enum TextTable {
     static func render(_ r: CompressionReport) -> String {
-        var rows: [[String]] = [["layer", "weights", "non-zero", "index bits", "weight bits", "bytes", "ratio"]]
+        func millions(_ n: Int) -> String { String(format: "%.1fM", Double(n) / 1e6) }
+        var rows: [[String]] = [["layer", "params", "weights", "non-zero", "MACs", "kept MACs", "index bits", "weight bits",
+                                 "bytes", "ratio"]]
         for l in r.layers {
-            rows.append([l.name, "\(l.weights)", String(format: "%.1f%%", l.nonZeroPercent), l.indexBits.map(String.init) ?? "-",
+            rows.append([l.name, "\(l.parameters)", "\(l.weights)", String(format: "%.1f%%", l.nonZeroPercent),
+                         millions(l.multiplyAccumulates), millions(l.keptMultiplyAccumulates), l.indexBits.map(String.init) ?? "-",
                          "\(l.weightBits)", "\(l.bytes)", String(format: "%.1fx", l.compressionRatio)])
         }
         let weights = r.layers.reduce(0) { $0 + $1.weights }, nonZero = r.layers.reduce(0) { $0 + $1.nonZero }
-        rows.append(["total", "\(weights)", String(format: "%.1f%%", 100 * Double(nonZero) / Double(max(weights, 1))), "", "",
+        rows.append(["total", "\(r.layers.reduce(0) { $0 + $1.parameters })", "\(weights)",
+                     String(format: "%.1f%%", 100 * Double(nonZero) / Double(max(weights, 1))),
+                     millions(r.layers.reduce(0) { $0 + $1.multiplyAccumulates }),
+                     millions(r.layers.reduce(0) { $0 + $1.keptMultiplyAccumulates }), "", "",
                      "\(r.layers.reduce(0) { $0 + $1.bytes })", ""])
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
         var lines = rows.map { row in
@@ -66,8 +72,16 @@ enum TextTable {
                             100 * (Double(r.containerBytes) / Double(r.entropyBoundBytes) - 1)))
         lines.append("zstd -19         \(r.zstdBytes) bytes  (same streams)")
         lines.append("no entropy code  \(r.rawBytes) bytes")
+        lines.append(String(format: "MACs per image   %.1fM with every weight, %.1fM over the kept weights (all layers)",
+                            Double(r.multiplyAccumulates) / 1e6, Double(r.keptMultiplyAccumulates) / 1e6))
         if let alex = r.alexnetDenseBytes, let x = r.ratioVsAlexnet {
             lines.append(String(format: "AlexNet float32  %d bytes  (this model is %.1fx smaller)", alex, x))
+            if let p = r.alexnetParameters, let m = r.alexnetMultiplyAccumulates {
+                lines.append(String(format: "AlexNet          %d parameters, %.1fM MACs per image (this model: %.1fx fewer parameters; "
+                                    + "%.2fx AlexNet's MACs, %.2fx over the kept weights)",
+                                    p, Double(m) / 1e6, Double(p) / Double(max(r.layers.reduce(0) { $0 + $1.parameters }, 1)),
+                                    Double(r.multiplyAccumulates) / Double(max(m, 1)), Double(r.keptMultiplyAccumulates) / Double(max(m, 1))))
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -10,6 +10,12 @@ public struct CompressionReport: Hashable, Sendable, Codable {
         public var name: String
         /// Weights of the dense tensor (biases not counted).
         public var weights: Int
+        /// Weights and biases.
+        public var parameters: Int
+        /// Multiply-accumulates per image with every weight.
+        public var multiplyAccumulates: Int
+        /// Multiply-accumulates per image over the non-zero weights only.
+        public var keptMultiplyAccumulates: Int
         /// Non-zero weights.
         public var nonZero: Int
         /// `100 * nonZero / weights`.
@@ -40,8 +46,18 @@ public struct CompressionReport: Hashable, Sendable, Codable {
     public var zstdBytes: Int
     /// The same streams without entropy coding (whole container).
     public var rawBytes: Int
+    /// Multiply-accumulates per image of every layer, every weight kept
+    /// (layers without weights included: pooling and element-wise
+    /// products count as their operators say).
+    public var multiplyAccumulates: Int
+    /// The same over the non-zero weights.
+    public var keptMultiplyAccumulates: Int
     /// AlexNet's dense float32 bytes (4 x its weights and biases), when given.
     public var alexnetDenseBytes: Int?
+    /// AlexNet's weights and biases, when given.
+    public var alexnetParameters: Int?
+    /// AlexNet's multiply-accumulates per image, when given.
+    public var alexnetMultiplyAccumulates: Int?
     /// `alexnetDenseBytes / containerBytes`.
     public var ratioVsAlexnet: Double?
 
@@ -53,6 +69,10 @@ public struct CompressionReport: Hashable, Sendable, Codable {
         rawBytes = try SqueezeContainer.encode(model, options: ContainerOptions(codec: .raw)).bytes.count
         self.containerBytes = containerBytes ?? huffman.bytes.count
         var rows: [LayerRow] = []
+        let shapes: NetworkShapes
+        do { shapes = try model.network.inferShapes(batchSize: 1) } catch { throw .invalidModel(error.description) }
+        var layerShapes: [String: (Layer, LayerShapes)] = [:]
+        for (layer, s) in zip(model.network.layers, shapes.layers) { layerShapes[layer.name] = (layer, s) }
         var dense = 0
         var bound = 0.0
         for encoded in huffman.layers {
@@ -61,18 +81,31 @@ public struct CompressionReport: Hashable, Sendable, Codable {
             dense += layerDense
             bound += encoded.streams.reduce(0) { $0 + $1.entropyBits / 8 } + Double(4 * (encoded.codebookCount + encoded.biasCount))
             let nonZero = p.weights.nonZeroCount
+            let macs = layerShapes[encoded.name].map { $0.kind.multiplyAccumulates($1) } ?? 0
+            let kept = layerShapes[encoded.name].map { $0.kind.multiplyAccumulates($1, keptWeights: nonZero) } ?? 0
             rows.append(LayerRow(
-                name: encoded.name, weights: p.weights.elementCount, nonZero: nonZero,
+                name: encoded.name, weights: p.weights.elementCount, parameters: p.weights.elementCount + p.bias.count,
+                multiplyAccumulates: macs, keptMultiplyAccumulates: kept, nonZero: nonZero,
                 nonZeroPercent: 100 * Double(nonZero) / Double(max(p.weights.elementCount, 1)),
                 indexBits: encoded.indexBits, weightBits: encoded.codeBits ?? 32, bytes: encoded.sectionBytes,
                 denseBytes: layerDense, compressionRatio: Double(layerDense) / Double(encoded.sectionBytes)))
         }
         layers = rows
+        var total = 0, totalKept = 0
+        for (layer, s) in zip(model.network.layers, shapes.layers) {
+            let nonZero = model.parameters[layer.name]?.weights.nonZeroCount ?? s.weightCount
+            total = Checked.saturatingAdd(total, layer.kind.multiplyAccumulates(s))
+            totalKept = Checked.saturatingAdd(totalKept, layer.kind.multiplyAccumulates(s, keptWeights: nonZero))
+        }
+        multiplyAccumulates = total
+        keptMultiplyAccumulates = totalKept
         denseBytes = dense
         ratio = Double(dense) / Double(self.containerBytes)
         entropyBoundBytes = Int(bound.rounded(.up))
-        if let alexnet, let shapes = try? alexnet.inferShapes() {
+        if let alexnet, let shapes = try? alexnet.inferShapes(batchSize: 1) {
             alexnetDenseBytes = 4 * shapes.parameterCount
+            alexnetParameters = shapes.parameterCount
+            alexnetMultiplyAccumulates = zip(alexnet.layers, shapes.layers).reduce(0) { $0 + $1.0.kind.multiplyAccumulates($1.1) }
             ratioVsAlexnet = Double(4 * shapes.parameterCount) / Double(self.containerBytes)
         }
     }
