@@ -59,12 +59,12 @@ public struct PlaneLayout: Sendable, Hashable {
 
 /// Writes one whole plane (border included) from `height x width` values read
 /// with `row(y)` giving the start of source row `y`, each value mapped by
-/// `x + bias` and the leaky ReLU with `slope` when `relu` is set.
+/// `x + bias` and then `activation`.
 /// Only `rows` are written (with the top border when they start at row 0 and
 /// the bottom border when they reach the last row), so threads can share a plane.
 @inline(__always)
 func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMutablePointer<Float>, bias: Float,
-                relu: Bool, slope: Float, row: (Int) -> UnsafePointer<Float>) {
+                activation: Activation, row: (Int) -> UnsafePointer<Float>) {
     let stride = layout.rowStride
     let rows = rows ?? 0..<layout.height
     if layout.padHeight > 0 {
@@ -76,7 +76,7 @@ func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMu
             }
         }
     }
-    let b = SIMD8<Float>(repeating: bias), zero = SIMD8<Float>(repeating: 0), s = SIMD8<Float>(repeating: slope)
+    let b = SIMD8<Float>(repeating: bias)
     let right = stride - layout.padWidth - layout.width
     for y in rows {
         let line = output + (layout.padHeight + y) * stride
@@ -87,8 +87,7 @@ func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMu
         let dst = line + layout.padWidth, src = row(y)
         var x = 0
         while x + 8 <= layout.width {
-            var v = UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self) + b
-            if relu { v = v.replacing(with: v * s, where: v .< zero) }
+            let v = activation.apply(UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self) + b)
             UnsafeMutableRawPointer(dst + x).storeBytes(of: v, as: SIMD8<Float>.self)
             x += 8
         }
@@ -97,15 +96,12 @@ func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMu
         // 13-wide row's work). Not in place: they would go through twice.
         if x < layout.width, layout.width >= 8, UnsafeRawPointer(src) != UnsafeRawPointer(dst) {
             x = layout.width - 8
-            var v = UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self) + b
-            if relu { v = v.replacing(with: v * s, where: v .< zero) }
+            let v = activation.apply(UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self) + b)
             UnsafeMutableRawPointer(dst + x).storeBytes(of: v, as: SIMD8<Float>.self)
             x = layout.width
         }
         while x < layout.width {
-            var v = src[x] + bias
-            if relu, v < 0 { v *= slope }
-            dst[x] = v
+            dst[x] = activation.apply(src[x] + bias)
             x += 1
         }
     }
@@ -138,25 +134,25 @@ private func writeShiftedCopies(of line: UnsafeMutablePointer<Float>, _ layout: 
 }
 
 /// Copies `planes` planes between layouts of the same size, optionally through
-/// a leaky ReLU; the destination's border is written with zeros.
+/// an activation; the destination's border is written with zeros.
 public func copyPlanes(_ planes: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout,
-                       output: UnsafeMutablePointer<Float>, outputLayout: PlaneLayout, reluSlope: Float? = nil) {
+                       output: UnsafeMutablePointer<Float>, outputLayout: PlaneLayout, activation: Activation = .identity) {
     precondition(inputLayout.height == outputLayout.height && inputLayout.width == outputLayout.width)
     for p in 0..<planes {
         let src = input + p * inputLayout.planeStride + inputLayout.origin
         writePlane(outputLayout, output: output + p * outputLayout.planeStride, bias: 0,
-                   relu: reluSlope != nil, slope: reluSlope ?? 0) { src + $0 * inputLayout.rowStride }
+                   activation: activation) { src + $0 * inputLayout.rowStride }
     }
 }
 
 /// Writes a convolution's output plane from the grid it was accumulated on:
 /// row `y` of the result starts at `grid + y * gridWidth` (columns past the
-/// output width are the grid's slack and are dropped), plus `bias`, through the
-/// leaky ReLU when `reluSlope` is given.
+/// output width are the grid's slack and are dropped), plus `bias`, through
+/// `activation`.
 /// With `rows`, only those output rows (and the borders next to them) are written.
 public func storeGridPlane(_ grid: UnsafePointer<Float>, gridWidth: Int, rows: Range<Int>? = nil, bias: Float,
-                           reluSlope: Float?, output: UnsafeMutablePointer<Float>, layout: PlaneLayout) {
-    writePlane(layout, rows: rows, output: output, bias: bias, relu: reluSlope != nil, slope: reluSlope ?? 0) {
+                           activation: Activation, output: UnsafeMutablePointer<Float>, layout: PlaneLayout) {
+    writePlane(layout, rows: rows, output: output, bias: bias, activation: activation) {
         grid + $0 * gridWidth
     }
 }

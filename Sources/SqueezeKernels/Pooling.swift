@@ -79,20 +79,20 @@ public func maxPool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<Floa
 }
 
 /// Max pooling of one plane whose row `y` starts at `input + y * rowStride`,
-/// then `+ bias` and the leaky ReLU when `reluSlope` is given, into a plane of
+/// then `+ bias` and `activation`, into a plane of
 /// `outputLayout`. With `rows`, only those output rows (and the borders next
 /// to them) are written.
 ///
-/// Bias and a ReLU with a slope of at least zero never change which value is
+/// Bias and a non-decreasing activation (a ReLU with a slope of at least zero, a clip) never change which value is
 /// largest (rounding is monotonic), so a convolution's raw sums can be pooled
 /// first and finished after: fewer values to finish, the same results.
 ///
 /// Each output row takes the column-wise maximum of its window's rows first
 /// (vectorised), then the maximum of each window's columns.
 public func maxPoolPlane(_ g: PoolingGeometry, input: UnsafePointer<Float>, rowStride: Int, rows: Range<Int>? = nil,
-                         bias: Float = 0, reluSlope: Float? = nil,
+                         bias: Float = 0, activation: Activation = .identity,
                          output: UnsafeMutablePointer<Float>, outputLayout: PlaneLayout) {
-    precondition(reluSlope.map { $0 >= 0 } ?? true, "pooling before a ReLU needs a slope of at least zero")
+    precondition(activation.isNonDecreasing, "pooling before an activation needs a non-decreasing one")
     // Column maxima get 32 values of slack so whole vectors may be read past the row.
     let rowSpace = g.width + 32
     // Outputs [0, vectorEnd) have whole 3-wide, stride-2 windows: the common
@@ -108,7 +108,7 @@ public func maxPoolPlane(_ g: PoolingGeometry, input: UnsafePointer<Float>, rowS
     withUnsafeTemporaryAllocation(of: Float.self, capacity: rowSpace + g.outputWidth) { scratch in
         let columnMax = scratch.baseAddress!, pooled = columnMax + rowSpace
         columnMax.initialize(repeating: 0, count: rowSpace)
-        writePlane(outputLayout, rows: rows, output: output, bias: bias, relu: reluSlope != nil, slope: reluSlope ?? 0) { oy in
+        writePlane(outputLayout, rows: rows, output: output, bias: bias, activation: activation) { oy in
             let window = g.window(output: oy, axis: .vertical).positions
             maxOfRows(input + window.lowerBound * rowStride, count: window.count, rowStride: rowStride, width: g.width,
                       into: columnMax)
@@ -194,7 +194,7 @@ public func averagePool(_ g: PoolingGeometry, planes: Int, input: UnsafePointer<
         let pooled = scratch.baseAddress!
         for p in 0..<planes {
             let src = input + p * inputLayout.planeStride + inputLayout.origin
-            writePlane(outputLayout, output: output + p * outputLayout.planeStride, bias: 0, relu: false, slope: 0) { oy in
+            writePlane(outputLayout, output: output + p * outputLayout.planeStride, bias: 0, activation: .identity) { oy in
                 let (rows, rowCount) = g.window(output: oy, axis: .vertical)
                 for ox in 0..<g.outputWidth {
                     let (columns, columnCount) = g.window(output: ox, axis: .horizontal)
@@ -218,30 +218,26 @@ public func globalAveragePool(planes: Int, planeSize: Int, input: UnsafePointer<
 }
 
 /// The mean of a convolution's grid plane after `+ bias` and the leaky ReLU
-/// with `reluSlope` (when given): global average pooling folded into the
+/// with `activation`: global average pooling folded into the
 /// convolution. Row `y` of the plane is `grid[y * gridWidth ..< y * gridWidth + width]`.
 /// A row is summed in float lanes, the rows in double (so large planes do not
 /// lose precision); `globalAveragePool` is this with nothing added, so the
 /// result equals pooling the stored plane.
 public func meanOfGridPlane(_ grid: UnsafePointer<Float>, gridWidth: Int, height: Int, width: Int, bias: Float,
-                            reluSlope: Float?) -> Float {
-    let b = SIMD8<Float>(repeating: bias), zero = SIMD8<Float>(repeating: 0), s = SIMD8<Float>(repeating: reluSlope ?? 0)
+                            activation: Activation) -> Float {
+    let b = SIMD8<Float>(repeating: bias)
     var sum: Double = 0
     for y in 0..<height {
         let line = grid + y * gridWidth
         var lanes = SIMD8<Float>()
         var x = 0
         while x + 8 <= width {
-            var v = UnsafeRawPointer(line + x).loadUnaligned(as: SIMD8<Float>.self) + b
-            if reluSlope != nil { v = v.replacing(with: v * s, where: v .< zero) }
-            lanes += v
+            lanes += activation.apply(UnsafeRawPointer(line + x).loadUnaligned(as: SIMD8<Float>.self) + b)
             x += 8
         }
         var row = Double(lanes.sum())
         while x < width {
-            var v = line[x] + bias
-            if let slope = reluSlope, v < 0 { v *= slope }
-            row += Double(v)
+            row += Double(activation.apply(line[x] + bias))
             x += 1
         }
         sum += row
@@ -254,6 +250,6 @@ public func globalAveragePool(planes: Int, input: UnsafePointer<Float>, inputLay
     for p in 0..<planes {
         // The plane's rows as a grid with nothing added (x + 0 is x).
         output[p] = meanOfGridPlane(input + p * inputLayout.planeStride + inputLayout.origin, gridWidth: inputLayout.rowStride,
-                                    height: inputLayout.height, width: inputLayout.width, bias: 0, reluSlope: nil)
+                                    height: inputLayout.height, width: inputLayout.width, bias: 0, activation: .identity)
     }
 }

@@ -348,6 +348,50 @@ struct OperatorForwardTests {
         return (worst, at)
     }
 
+    @Test("dense forward pass: a batch of two gives each image's batch-1 output", arguments: cases)
+    func batchGivesEachImage(_ c: Case) throws {
+        let model = try Self.model(c.network)
+        let x = Self.input(c)
+        let together = try DenseProgram(model: model, batchSize: Self.batch).makeExecutor().run(x)
+        let single = try DenseProgram(model: model, batchSize: 1).makeExecutor()
+        let inputCount = x.count / Self.batch, outputCount = together.count / Self.batch
+        for n in 0..<Self.batch {
+            let alone = try single.run(Array(x[(n * inputCount)..<((n + 1) * inputCount)]))
+            let part = Array(together[(n * outputCount)..<((n + 1) * outputCount)])
+            let scale = max(alone.map(abs).max() ?? 0, 1e-3)
+            let (worst, at) = Self.worstDifference(part, alone)
+            #expect(worst <= 1e-5 * scale, "\(c.name): image \(n) differs by \(worst) at \(at) (batch \(part[at]), alone \(alone[at]))")
+        }
+    }
+
+    /// An operand that is a blob (it has a batch axis) of lower rank than the
+    /// output: NumPy would align its batch axis with another axis of the
+    /// output, mixing images. The operator must either refuse it or keep
+    /// images apart; it must not give image 1 values computed from image 0.
+    @Test("eltwise with a lower-rank blob operand is refused or keeps images apart")
+    func lowerRankBlobOperand() throws {
+        let network = Self.network([2, 2, 2], [
+            Self.layer("gap", Pooling(method: .average, isGlobal: true), ["data"]),
+            Self.layer("flat", Reshape(shape: [0, -1]), ["gap"]),
+            Self.layer("sum", Eltwise(.sum), ["data", "flat"]),
+        ])
+        let model = Model(network: network, parameters: [:])
+        guard (try? network.inferShapes()) != nil, let program = try? DenseProgram(model: model, batchSize: Self.batch) else {
+            return  // refused: fine
+        }
+        var random = SplitMix64(seed: 3)
+        let x = (0..<16).map { _ in random.symmetric() * 3 }
+        let together = try program.makeExecutor().run(x)
+        let single = try DenseProgram(model: model, batchSize: 1).makeExecutor()
+        let shape = try network.inferShapes().blobs["sum"]!
+        for n in 0..<Self.batch {
+            let alone = try single.run(Array(x[(n * 8)..<((n + 1) * 8)]))
+            let part = Array(together[(n * 8)..<((n + 1) * 8)])
+            #expect(maxAbsDifference(part, alone) <= 1e-5,
+                    "image \(n): batch of two gives \(part), alone \(alone) (output shape at batch 2: \(shape))")
+        }
+    }
+
     // MARK: Compressed against dense
 
     @Test("compressed engine agrees with dense within 1e-4 of the largest magnitude, 1 and 2 threads",

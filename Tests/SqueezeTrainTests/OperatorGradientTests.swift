@@ -187,6 +187,14 @@ struct OperatorGradientTests {
             layer("cat", Concat(), ["sum", "product"]),
             fc("cat"),
         ])),
+        Case(name: "eltwise with one blob twice: a * a, a + a + b, max(a, a)", network: network([2, 3, 4, 4], [
+            conv("a", "data", 3), conv("b", "data", 3, kernel: 3, pad: 1),
+            layer("square", Eltwise(.product), ["a", "a"]),
+            layer("twice", Eltwise(.sum), ["a", "a", "b"]),
+            layer("same", Eltwise(.max), ["b", "b"]),
+            layer("cat", Concat(), ["square", "twice", "same"]),
+            fc("cat"),
+        ])),
         gated("squeeze-and-excitation: x * sigmoid(fc(gap(x))) broadcast over [N, C, 1, 1]", .product),
         gated("broadcast sum, the [N, C, 1, 1] operand first", .sum, gateFirst: true),
         gated("broadcast difference, the [N, C, 1, 1] operand first", .difference, gateFirst: true),
@@ -352,7 +360,6 @@ struct OperatorGradientTests {
                 }
             }
         }
-        print("GRADCOUNT \(c.name): checked \(checked), non-smooth \(nonSmooth)")
         // The forward pass after the checks gives the same loss: no state leaks between passes.
         #expect(abs(lossValue() - base) <= 1e-9 * max(1, abs(base)))
         #expect(nonSmooth * 10 <= checked, "\(c.name): \(nonSmooth) non-smooth points against \(checked) checked")

@@ -178,13 +178,13 @@ public final class CompressedExecutor: InferenceEngine {
                 for k in c..<(c + count) {
                     var mean: Float = 0
                     globalAveragePool(planes: 1, input: a + x.plane(n, k), inputLayout: x.layout, output: &mean)
-                    storeGridPlane(&mean, gridWidth: 1, bias: 0, reluSlope: nil, output: a + y.plane(n, k), layout: y.layout)
+                    storeGridPlane(&mean, gridWidth: 1, bias: 0, activation: .identity, output: a + y.plane(n, k), layout: y.layout)
                 }
             }
-        case .copy(let x, let y, let slope):
+        case .copy(let x, let y, let activation):
             forChunks(of: x.channels, batch: batch) { n, c, count in
                 copyPlanes(count, input: a + x.plane(n, c), inputLayout: x.layout,
-                           output: a + y.plane(n, c), outputLayout: y.layout, reluSlope: slope)
+                           output: a + y.plane(n, c), outputLayout: y.layout, activation: activation)
             }
         case .softmax(let x, let y):
             for n in 0..<batch {
@@ -331,7 +331,7 @@ public final class CompressedExecutor: InferenceEngine {
         }
         guard let sum else { return }
         storeGridPlane(sum, gridWidth: c.gridWidth, bias: c.weights.bias.isEmpty ? 0 : c.weights.bias[k],
-                       reluSlope: c.reluSlope, output: arena + c.output.plane(0, k), layout: c.output.layout)
+                       activation: c.activation, output: arena + c.output.plane(0, k), layout: c.output.layout)
     }
 
     /// One item of convolution `c`: a chunk of its rows over a band of output
@@ -376,13 +376,13 @@ public final class CompressedExecutor: InferenceEngine {
                     let output = a + c.output.plane(n, first + k)
                     if let g = c.pool, c.poolAverages {
                         var mean = meanOfGridPlane(s.grid + k * span, gridWidth: c.gridWidth, height: g.height, width: g.width,
-                                                   bias: bias, reluSlope: c.reluSlope)
-                        storeGridPlane(&mean, gridWidth: 1, bias: 0, reluSlope: nil, output: output, layout: c.output.layout)
+                                                   bias: bias, activation: c.activation)
+                        storeGridPlane(&mean, gridWidth: 1, bias: 0, activation: .identity, output: output, layout: c.output.layout)
                     } else if let g = c.pool {
                         maxPoolPlane(g, input: s.grid + k * span, rowStride: c.gridWidth, rows: rows, bias: bias,
-                                     reluSlope: c.reluSlope, output: output, outputLayout: c.output.layout)
+                                     activation: c.activation, output: output, outputLayout: c.output.layout)
                     } else {
-                        storeGridPlane(s.grid + k * span, gridWidth: c.gridWidth, rows: rows, bias: bias, reluSlope: c.reluSlope,
+                        storeGridPlane(s.grid + k * span, gridWidth: c.gridWidth, rows: rows, bias: bias, activation: c.activation,
                                        output: output, layout: c.output.layout)
                     }
                 }
@@ -456,7 +456,7 @@ public final class CompressedExecutor: InferenceEngine {
                                               blockPositions: f.weights.fanIn, blocks: 1, splits: s.splits)
                     var value = sparseDot(entries: entries, offsets: s.offsets, weights: s.weights, input: source)
                     if !f.weights.bias.isEmpty { value += f.weights.bias[r] }
-                    storeGridPlane(&value, gridWidth: 1, bias: 0, reluSlope: f.reluSlope,
+                    storeGridPlane(&value, gridWidth: 1, bias: 0, activation: f.activation,
                                    output: a + f.output.plane(n, r), layout: f.output.layout)
                 }
             }

@@ -136,8 +136,8 @@ extension CompressedProgram {
         case maxPool(PoolingGeometry, input: View, output: View)
         case averagePool(PoolingGeometry, input: View, output: View)
         case globalAveragePool(input: View, output: View)
-        /// Copies planes between layouts, through a leaky ReLU when `reluSlope` is set.
-        case copy(input: View, output: View, reluSlope: Float?)
+        /// Copies planes between layouts, through an activation.
+        case copy(input: View, output: View, activation: Activation)
         case softmax(input: View, output: View)
         /// Any other operator: its dense kernel on dense copies of its blobs.
         case generic(Generic)
@@ -176,7 +176,7 @@ extension CompressedProgram {
         let count: Int
         let output: View
         let rowsPerGroup: Int
-        let reluSlope: Float?
+        let activation: Activation
         /// Rows that share each entry's input loads: 1, 4 or 8 (see
         /// `SparseKernelSet.rowsPerEntry`).
         let rowsPerEntry: Int
@@ -216,7 +216,7 @@ extension CompressedProgram {
         let table: [Int32]
         let input: View
         let output: View
-        let reluSlope: Float?
+        let activation: Activation
     }
 
     /// Splits a strided convolution's input into stride phases.
@@ -270,11 +270,11 @@ private struct Planner {
 
     /// A step before the arena is laid out: which blobs it reads and writes.
     enum Pending {
-        case convolution(layer: Layer, Convolution, LayerShapes, input: Int, output: Int, phases: Int?, relu: Float?,
+        case convolution(layer: Layer, Convolution, LayerShapes, input: Int, output: Int, phases: Int?, relu: Activation?,
                          pool: FoldedPool? = nil)
-        case innerProduct(layer: Layer, LayerShapes, input: Int, output: Int, relu: Float?)
+        case innerProduct(layer: Layer, LayerShapes, input: Int, output: Int, relu: Activation?)
         case pool(Pooling, LayerShapes, input: Int, output: Int)
-        case copy(input: Int, output: Int, reluSlope: Float?)
+        case copy(input: Int, output: Int, activation: Activation)
         case softmax(input: Int, output: Int)
         case generic(layer: Layer, LayerShapes, inputs: [Int], outputs: [Int])
 
@@ -328,6 +328,12 @@ private struct Planner {
     var current: [String: Int] = [:]
     /// Phase scratch storage of each strided convolution, by pending index.
     var phaseStorage: [Int: Int] = [:]
+    /// Readers of each value, keyed `producer:blob` (producer -1: the input;
+    /// the network's outputs have one reader more): an activation folds into
+    /// the step before only when it alone reads that step's output.
+    var consumers: [String: Int] = [:]
+    /// The layer that last wrote each blob name, while layers are added.
+    var versions: [String: Int] = [:]
 
     let threads: Int
     let kernels: SparseKernelSet
@@ -362,8 +368,15 @@ private struct Planner {
         guard let outputName = net.outputNames.last else { throw .unsupportedTopology("it has no output") }
         let inputShape = net.inputs[0].shape.withBatch(batchSize)
         current[inputName] = newBlob(inputShape)
-        for (layer, layerShapes) in zip(net.layers, shapes.layers) {
+        var producer: [String: Int] = [:]
+        for (index, layer) in net.layers.enumerated() {
+            for b in layer.bottoms { consumers["\(producer[b] ?? -1):\(b)", default: 0] += 1 }
+            for t in layer.tops { producer[t] = index }
+        }
+        for name in net.outputNames { consumers["\(producer[name] ?? -1):\(name)", default: 0] += 1 }
+        for (index, (layer, layerShapes)) in zip(net.layers, shapes.layers).enumerated() {
             try add(layer, layerShapes)
+            for t in layer.tops { versions[t] = index }
         }
         guard let outputBlob = current[outputName], let outputShape = shapes.blobs[outputName] else {
             throw .unsupportedTopology("no layer produces '\(outputName)'")
@@ -508,6 +521,18 @@ private struct Planner {
         pendingNames.append(layerName)
     }
 
+    /// The activation an operator is, for the ones folded into stores.
+    static func activation(of op: any Operator) -> Activation? {
+        switch op {
+        case let r as ReLU: .relu(slope: r.negativeSlope)
+        case let c as Clip: Activation(.clip, c.minimum, c.maximum)
+        case let h as HardSigmoid: Activation(.hardSigmoid, h.alpha, h.beta)
+        case is HardSwish: Activation(.hardSwish)
+        case is Sigmoid: Activation(.sigmoid)
+        default: nil
+        }
+    }
+
     private func unsupported(_ layer: Layer, _ reason: String) -> ExecutorError {
         .unsupportedLayer(layer: layer.name, reason: reason + " in the compressed engine (use --engine dense)")
     }
@@ -565,28 +590,36 @@ private struct Planner {
             let output = newBlob(s.outputs[0])
             emit(.innerProduct(layer: layer, s, input: input, output: output, relu: nil))
             current[top] = output
-        case let r as ReLU:
-            let slope = r.negativeSlope
-            if layer.bottoms[0] == top, let last = pending.indices.last, pending[last].writes == input {
+        case let op where Self.activation(of: op) != nil && s.inputs[0].rank <= 4:
+            let activation = Self.activation(of: op)!
+            let bottom = layer.bottoms[0]
+            if let last = pending.indices.last, pending[last].writes == input,
+               consumers["\(versions[bottom] ?? -1):\(bottom)"] == 1 {
                 // Fuse into the producer: the value is final when first stored.
                 switch pending[last] {
-                case .convolution(let l, let p, let sh, let i, let o, let ph, nil, nil):
-                    pending[last] = .convolution(layer: l, p, sh, input: i, output: o, phases: ph, relu: slope)
-                    return
-                case .innerProduct(let l, let sh, let i, let o, nil):
-                    pending[last] = .innerProduct(layer: l, sh, input: i, output: o, relu: slope)
-                    return
+                case .convolution(let l, let p, let sh, let i, let o, let ph, let existing, nil):
+                    if let combined = activation.after(existing ?? .identity) {
+                        pending[last] = .convolution(layer: l, p, sh, input: i, output: o, phases: ph, relu: combined)
+                        current[top] = input
+                        return
+                    }
+                case .innerProduct(let l, let sh, let i, let o, let existing):
+                    if let combined = activation.after(existing ?? .identity) {
+                        pending[last] = .innerProduct(layer: l, sh, input: i, output: o, relu: combined)
+                        current[top] = input
+                        return
+                    }
                 default:
                     break
                 }
             }
-            if layer.bottoms[0] == top, !blobs[input].isShared {
-                emit(.copy(input: input, output: input, reluSlope: slope))
+            if bottom == top, !blobs[input].isShared {
+                emit(.copy(input: input, output: input, activation: activation))
             } else {
                 // A shared storage may hold a concatenation already made from
                 // this blob: write the result elsewhere so it stays unchanged.
                 let output = newBlob(s.outputs[0])
-                emit(.copy(input: input, output: output, reluSlope: slope))
+                emit(.copy(input: input, output: output, activation: activation))
                 current[top] = output
             }
         case let op where op.placement == .alias && s.inputs[0] == s.outputs[0]:
@@ -617,13 +650,14 @@ private struct Planner {
                 } else {
                     let slice = blobs.count
                     blobs.append(Blob(storage: target, channelOffset: offset, channels: shape.channels, isShared: true))
-                    emit(.copy(input: bottom, output: slice, reluSlope: nil))
+                    emit(.copy(input: bottom, output: slice, activation: .identity))
                 }
                 offset += shape.channels
             }
             blobs[output].isShared = true
             current[top] = output
-        case let p as Softmax where Layer.normalizedAxis(p.axis, rank: s.inputs[0].rank) == 1 && s.inputs[0].rank <= 4:
+        case let p as Softmax where Layer.normalizedAxis(p.axis, rank: s.inputs[0].rank) == 1 && s.inputs[0].rank <= 2:
+            // Over logits (no planes, so never padded).
             let output = newBlob(s.outputs[0])
             emit(.softmax(input: input, output: output))
             current[top] = output
@@ -659,7 +693,7 @@ private struct Planner {
             // Only convolutions write it, all before the pooling, and only it reads it.
             guard !writers.isEmpty, writers.allSatisfy({ w in
                 guard w < index, case .convolution(_, _, _, let i, _, _, let relu, nil) = pending[w] else { return false }
-                return blobs[i].storage != storage && (average || (relu ?? 0) >= 0)
+                return blobs[i].storage != storage && (average || (relu ?? .identity).isNonDecreasing)
             }) else { continue }
             let geometry = FoldedPool(geometry: params.geometry(input: s.inputs[0], output: s.outputs[0]),
                                       average: average)
@@ -801,7 +835,8 @@ private struct Planner {
                     }
                 }
             }
-            return .innerProduct(.init(name: layer.name, weights: weights, table: table, input: x, output: view(o), reluSlope: relu))
+            return .innerProduct(.init(name: layer.name, weights: weights, table: table, input: x, output: view(o),
+                                       activation: relu ?? .identity))
         case .pool(let params, let s, let i, let o):
             let x = s.inputs[0], y = s.outputs[0]
             if params.isGlobal, params.method == .average {
@@ -810,8 +845,8 @@ private struct Planner {
             let g = params.geometry(input: x, output: y)
             return params.method == .max ? .maxPool(g, input: view(i), output: view(o))
                 : .averagePool(g, input: view(i), output: view(o))
-        case .copy(let i, let o, let slope):
-            return .copy(input: view(i), output: view(o), reluSlope: slope)
+        case .copy(let i, let o, let activation):
+            return .copy(input: view(i), output: view(o), activation: activation)
         case .softmax(let i, let o):
             let x = view(i), y = view(o)
             guard x.layout.isDense, y.layout.isDense else {
@@ -831,7 +866,7 @@ private struct Planner {
     }
 
     private func convolution(_ layer: Layer, _ p: Convolution, _ s: LayerShapes, input x: CompressedProgram.View,
-                             output y: CompressedProgram.View, phases: Storage?, relu: Float?,
+                             output y: CompressedProgram.View, phases: Storage?, relu: Activation?,
                              pool: FoldedPool?) throws(ExecutorError)
         -> CompressedProgram.Convolution
     {
@@ -924,7 +959,7 @@ private struct Planner {
         let channelBlocks = (channelsPerGroup + blockChannels - 1) / blockChannels
         return .init(name: layer.name, weights: weights, table: table, source: source, sourceImageStride: imageStride,
                      sourceGroupStride: groupStride, gridWidth: gridWidth, count: count,
-                     output: y, rowsPerGroup: rowsPerGroup, reluSlope: relu, rowsPerEntry: rowsPerEntry,
+                     output: y, rowsPerGroup: rowsPerGroup, activation: relu ?? .identity, rowsPerEntry: rowsPerEntry,
                      pointwise: phases == nil && kh == 1 && kw == 1 && p.groups == 1
                         && p.padding == Spatial(0) && p.paddingEnd == Spatial(0),
                      blockLength: block, channelBlocks: channelBlocks, channelBlockPositions: blockChannels * kh * kw,

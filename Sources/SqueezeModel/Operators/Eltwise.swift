@@ -3,9 +3,10 @@
 /// gating), quotient, maximum, minimum; optionally with a constant operand
 /// (ONNX `Add(x, c)` with `c` an initializer).
 ///
-/// Operands are aligned on their last axes; an operand of the output's rank
-/// has the batch axis (it must be the output's batch), a shorter one is the
-/// same for every image. A constant of the output's rank has batch 1.
+/// Operands are aligned on their last axes. Every input blob has the
+/// output's rank and batch (axis 0 of a blob is always the batch); other
+/// axes of extent 1 broadcast. A constant may have fewer axes (the same for
+/// every image) or the output's rank with batch 1.
 public struct Eltwise: Operator, Hashable {
     public static let typeName = "Eltwise"
 
@@ -100,6 +101,10 @@ public struct Eltwise: Operator, Hashable {
             }
         }
         guard rank >= 1 else { throw check.mismatch("operands have no dimensions") }
+        // Blobs carry the batch on axis 0: only constants may have fewer axes.
+        if let short = inputs.first(where: { $0.rank != rank }) {
+            throw check.mismatch("operand \(short) has fewer axes than the result \(TensorShape(output)); only a constant may")
+        }
         for (index, shape) in operands.enumerated() where shape.rank == rank {
             let isConstant = hasConstant && index == constantPosition
             guard isConstant ? shape[0] == 1 : shape[0] == output[0] else {

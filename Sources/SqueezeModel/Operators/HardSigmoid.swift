@@ -2,6 +2,7 @@
 /// MobileNet v3 uses 1/6 and 0.5).
 public struct HardSigmoid: Operator, Hashable {
     public static let typeName = "HardSigmoid"
+    public static let onnxType: String? = "HardSigmoid"
 
     /// The slope.
     public var alpha: Float

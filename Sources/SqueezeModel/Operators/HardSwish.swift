@@ -1,6 +1,7 @@
 /// `x * max(0, min(1, x / 6 + 1/2))`: MobileNet v3's h-swish.
 public struct HardSwish: Operator, Hashable {
     public static let typeName = "HardSwish"
+    public static let onnxType: String? = "HardSwish"
 
     /// An h-swish.
     public init() {}

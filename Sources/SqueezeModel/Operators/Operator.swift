@@ -9,6 +9,11 @@ public protocol Operator: Sendable, CustomStringConvertible {
     /// The type's name in the container, in reports and in messages (`Convolution`).
     static var typeName: String { get }
 
+    /// The ONNX operator this type is one-to-one, with the same attribute
+    /// names and one input per blob (`Sigmoid`, `HardSwish`), or nil. Readers
+    /// and writers of ONNX map such operators without code of their own.
+    static var onnxType: String? { get }
+
     /// Rebuilds the operator from its attributes (as read from a container).
     init(attributes: Attributes) throws(AttributeError)
 
@@ -46,6 +51,8 @@ public enum OutputPlacement: Sendable, Hashable {
 }
 
 extension Operator {
+    public static var onnxType: String? { nil }
+
     /// The operator's type name.
     public var typeName: String { Self.typeName }
 

@@ -14,6 +14,9 @@ public enum OperatorRegistry {
     /// The type called `name`, or nil.
     public static func type(named name: String) -> (any Operator.Type)? { byName[name] }
 
+    /// The type that is ONNX's operator `name` one-to-one, or nil.
+    public static func type(onnx name: String) -> (any Operator.Type)? { types.first { $0.onnxType == name } }
+
     /// Every type name.
     public static var names: [String] { types.map { $0.typeName } }
 

@@ -3,6 +3,7 @@ import RealModule
 /// `1 / (1 + e^-x)` (squeeze-and-excitation gates).
 public struct Sigmoid: Operator, Hashable {
     public static let typeName = "Sigmoid"
+    public static let onnxType: String? = "Sigmoid"
 
     /// A sigmoid.
     public init() {}

@@ -12,9 +12,11 @@ public struct ONNXNetworkBuilder {
     /// The opsets read.
     public static let opsets = 11...21
 
-    /// The operator types read.
-    public static let supportedTypes: [String] = [
-        "Conv", "Gemm", "MatMul", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish",
+    /// The operator types read: these and every operator's `onnxType`.
+    public static var supportedTypes: [String] { mappedTypes + OperatorRegistry.types.compactMap { $0.onnxType } }
+
+    private static let mappedTypes: [String] = [
+        "Conv", "Gemm", "MatMul", "Relu", "LeakyRelu", "Clip",
         "Add", "Sub", "Mul", "Div", "Max", "Min", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
         "Concat", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Split", "Slice", "BatchNormalization",
         "Softmax", "Dropout", "Identity", "LRN", "Constant", "Shape", "Gather", "Cast",
@@ -172,12 +174,6 @@ public struct ONNXNetworkBuilder {
             if let t = try constantInput(node, 1, "min") { low = floats(t).first ?? low }
             if let t = try constantInput(node, 2, "max") { high = floats(t).first ?? high }
             try emit(node, Clip(minimum: low, maximum: high), bottoms: [node.inputs[0]])
-        case "Sigmoid":
-            try emit(node, Sigmoid(), bottoms: [node.inputs[0]])
-        case "HardSigmoid":
-            try emit(node, HardSigmoid(alpha: node.float("alpha") ?? 0.2, beta: node.float("beta") ?? 0.5), bottoms: [node.inputs[0]])
-        case "HardSwish":
-            try emit(node, HardSwish(), bottoms: [node.inputs[0]])
         case "Add", "Sub", "Mul", "Div", "Max", "Min":
             try elementwise(node)
         case "MaxPool", "AveragePool":
@@ -221,8 +217,30 @@ public struct ONNXNetworkBuilder {
         case "Gather", "Cast":
             throw failure(node, "only supported on values known at import (shapes and constants)")
         default:
-            throw .unsupportedLayer(file: source, layer: node.name, type: node.opType)
+            guard let type = OperatorRegistry.type(onnx: node.opType) else {
+                throw .unsupportedLayer(file: source, layer: node.name, type: node.opType)
+            }
+            try oneToOne(node, type)
         }
+    }
+
+    /// An operator that is an ONNX operator one-to-one: same attributes, one
+    /// input per blob.
+    private mutating func oneToOne(_ node: ONNXNode, _ type: any Operator.Type) throws(ReaderError) {
+        var attributes = Attributes()
+        for (name, value) in node.attributes.sorted(by: { $0.key < $1.key }) {
+            switch value {
+            case .int(let v): attributes[name] = .int(v)
+            case .float(let v): attributes[name] = .float(v)
+            case .ints(let v): attributes[name] = .ints(v)
+            case .floats(let v): attributes[name] = .floats(v)
+            case .string(let v): attributes[name] = .string(v)
+            default: throw failure(node, "attribute '\(name)' of type \(value.typeName) is not supported")
+            }
+        }
+        let op: any Operator
+        do { op = try type.init(attributes: attributes) } catch { throw failure(node, error.description) }
+        try emit(node, op, bottoms: node.inputs.filter { !$0.isEmpty })
     }
 
     private mutating func constantNode(_ node: ONNXNode) throws(ReaderError) {
