@@ -102,8 +102,9 @@ struct CaffeDefinitionErrorTests {
          "<t>:2:37: unknown field 'layer.convolution_param.kernal_size'"),
         ("bad enum", "layer {\n  pooling_param {\n    pool: MEDIAN\n  }\n}\n",
          "<t>:3:5: 'layer.pooling_param.pool' has a value that is not one of its names"),
-        ("unsupported type", "input: \"data\"\ninput_dim: 1\ninput_dim: 1\ninput_dim: 4\ninput_dim: 4\nlayer { name: \"s\" type: \"Sigmoid\" bottom: \"data\" top: \"s\" }\n",
-         "<t>: layer 's' has type 'Sigmoid', which is not supported (supported: Convolution, InnerProduct, ReLU, Pooling, Concat, Dropout, LRN, Softmax, Input)"),
+        ("unsupported type", "input: \"data\"\ninput_dim: 1\ninput_dim: 1\ninput_dim: 4\ninput_dim: 4\nlayer { name: \"s\" type: \"TanH\" bottom: \"data\" top: \"s\" }\n",
+         "<t>: layer 's' has type 'TanH', which is not supported (supported: Convolution, InnerProduct, ReLU, Pooling, Concat, "
+            + "Dropout, LRN, Softmax, BatchNorm, Scale, Eltwise, ReLU6, Sigmoid, Clip, DepthwiseConvolution, ConvolutionDepthwise, Input)"),
         ("no input", "layer { name: \"r\" type: \"ReLU\" bottom: \"x\" top: \"x\" }\n",
          "<t>: the network declares no input (input/input_dim, input_shape or an Input layer)"),
         ("unknown blob", "input: \"data\"\ninput_dim: 1\ninput_dim: 1\ninput_dim: 4\ninput_dim: 4\nlayer { name: \"r\" type: \"ReLU\" bottom: \"nope\" top: \"r\" }\n",

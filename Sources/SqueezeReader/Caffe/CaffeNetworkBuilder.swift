@@ -99,7 +99,7 @@ struct CaffeNetworkBuilder {
 
     private func layerKind(_ type: CaffeLayerType, _ p: Caffe_LayerParameter, index: Int, name: String) throws(ReaderError) -> any Operator {
         switch type {
-        case .convolution:
+        case .convolution, .depthwiseConvolution, .convolutionDepthwise:
             let c = p.convolutionParam
             guard c.hasNumOutput, c.numOutput > 0 else { throw failure(index, name, "convolution_param.num_output must be positive") }
             guard c.axis == 1 else { throw failure(index, name, "convolution axis \(c.axis) is not supported") }
@@ -111,8 +111,10 @@ struct CaffeNetworkBuilder {
             let pad = try spatial(c.pad, h: c.hasPadH ? c.padH : nil, w: c.hasPadW ? c.padW : nil,
                                   default: 0, what: "pad", index: index, name: name)
             let dilation = try spatial(c.dilation, h: nil, w: nil, default: 1, what: "dilation", index: index, name: name)
+            // The depthwise layer types of MobileNet ports give no group: one per channel.
+            let groups = type == .convolution || c.hasGroup ? Int(c.group) : Int(c.numOutput)
             return Convolution(outputChannels: Int(c.numOutput), kernel: kernel, stride: stride, padding: pad,
-                               dilation: dilation, groups: Int(c.group), hasBias: c.biasTerm)
+                               dilation: dilation, groups: groups, hasBias: c.biasTerm)
         case .innerProduct:
             let c = p.innerProductParam
             guard c.hasNumOutput, c.numOutput > 0 else { throw failure(index, name, "inner_product_param.num_output must be positive") }
@@ -155,6 +157,31 @@ struct CaffeNetworkBuilder {
                        region: c.normRegion == .withinChannel ? .withinChannel : .acrossChannels)
         case .softmax:
             return Softmax(axis: Int(p.softmaxParam.axis))
+        case .batchNorm:
+            guard p.bottom.count == 1 else { throw failure(index, name, "BatchNorm takes one input") }
+            return BatchNormalization()
+        case .scale:
+            let c = p.scaleParam
+            guard p.bottom.count == 1, c.axis == 1, c.numAxes == 1 else {
+                throw failure(index, name, "only a Scale of one input over the channel axis (axis 1, num_axes 1) is supported")
+            }
+            return BatchNormalization()
+        case .eltwise:
+            let c = p.eltwiseParam
+            switch c.operation {
+            case .prod: return Eltwise(.product)
+            case .max: return Eltwise(.max)
+            case .sum:
+                if c.coeff.isEmpty || c.coeff.allSatisfy({ $0 == 1 }) { return Eltwise(.sum) }
+                if c.coeff == [1, -1] { return Eltwise(.difference) }
+                throw failure(index, name, "Eltwise SUM with coefficients \(c.coeff) is not supported (1 or 1, -1)")
+            }
+        case .relu6:
+            return Clip(minimum: 0, maximum: 6)
+        case .sigmoid:
+            return Sigmoid()
+        case .clip:
+            return Clip(minimum: p.clipParam.min, maximum: p.clipParam.max)
         case .input:
             preconditionFailure("Input layers are handled by the caller")
         }

@@ -38,13 +38,22 @@ public enum CaffeWeights {
         } catch {
             throw .invalidWeights(file: source, reason: "not a binary Caffe model (\(error))")
         }
-        var blobsByName: [String: [Caffe_BlobProto]] = [:]
-        for layer in net.layer { blobsByName[layer.name] = layer.blobs }
+        var blobsByName: [String: [Caffe_BlobProto]] = [:], typeByName: [String: String] = [:], epsByName: [String: Float] = [:]
+        for layer in net.layer {
+            blobsByName[layer.name] = layer.blobs
+            typeByName[layer.name] = layer.type
+            epsByName[layer.name] = layer.batchNormParam.eps
+        }
         var parameters: [String: LayerParameters] = [:]
         for (layer, layerShapes) in zip(network.layers, shapes.layers) {
             guard let shape = layerShapes.weight else { continue }
             guard let blobs = blobsByName[layer.name], !blobs.isEmpty else {
                 throw .invalidWeights(file: source, reason: "no weights for layer '\(layer.name)'")
+            }
+            if layer.kind is BatchNormalization {
+                parameters[layer.name] = try affine(blobs, type: typeByName[layer.name] ?? "", eps: epsByName[layer.name] ?? 1e-5,
+                                                    layer: layer.name, channels: layerShapes.biasCount, source: source)
+                continue
             }
             let weights = blobs[0].data.isEmpty ? blobs[0].doubleData.map(Float.init) : blobs[0].data
             guard weights.count == shape.elementCount else {
@@ -59,6 +68,34 @@ public enum CaffeWeights {
         }
         let model = Model(network: network, parameters: parameters)
         do { try model.validate() } catch { throw .invalidWeights(file: source, reason: error.description) }
-        return model
+        return model.foldingBatchNormalization()
+    }
+
+    /// The per-channel `x * w + b` of a Caffe `BatchNorm` (blobs: mean,
+    /// variance, the moving-average factor they are to be divided by) or
+    /// `Scale` (blobs: scale, and bias with `bias_term`).
+    private static func affine(_ blobs: [Caffe_BlobProto], type: String, eps: Float, layer: String, channels: Int,
+                               source: String) throws(ReaderError) -> LayerParameters {
+        func values(_ blob: Caffe_BlobProto) -> [Float] { blob.data.isEmpty ? blob.doubleData.map(Float.init) : blob.data }
+        func check(_ v: [Float], _ what: String) throws(ReaderError) {
+            guard v.count == channels else {
+                throw .invalidWeights(file: source, reason: "layer '\(layer)' has \(v.count) \(what) values for \(channels) channels")
+            }
+        }
+        if type == CaffeLayerType.batchNorm.rawValue {
+            guard blobs.count >= 3 else { throw .invalidWeights(file: source, reason: "BatchNorm '\(layer)' needs 3 blobs") }
+            let mean = values(blobs[0]), variance = values(blobs[1]), factor = values(blobs[2]).first ?? 0
+            try check(mean, "mean")
+            try check(variance, "variance")
+            let divide: Float = factor == 0 ? 0 : 1 / factor
+            let scale = variance.map { 1 / ($0 * divide + eps).squareRoot() }
+            return LayerParameters(weights: WeightTensor(shape: [channels], values: scale),
+                                   bias: zip(mean, scale).map { -$0 * divide * $1 })
+        }
+        let scale = values(blobs[0])
+        try check(scale, "scale")
+        let bias = blobs.count > 1 ? values(blobs[1]) : [Float](repeating: 0, count: channels)
+        try check(bias, "bias")
+        return LayerParameters(weights: WeightTensor(shape: [channels], values: scale), bias: bias)
     }
 }

@@ -618,11 +618,220 @@ nonisolated struct Caffe_LayerParameter: @unchecked Sendable {
   /// Clears the value of `softmaxParam`. Subsequent reads from it will return its default value.
   mutating func clearSoftmaxParam() {_uniqueStorage()._softmaxParam = nil}
 
+  var eltwiseParam: Caffe_EltwiseParameter {
+    get {_storage._eltwiseParam ?? Caffe_EltwiseParameter()}
+    set {_uniqueStorage()._eltwiseParam = newValue}
+  }
+  /// Returns true if `eltwiseParam` has been explicitly set.
+  var hasEltwiseParam: Bool {_storage._eltwiseParam != nil}
+  /// Clears the value of `eltwiseParam`. Subsequent reads from it will return its default value.
+  mutating func clearEltwiseParam() {_uniqueStorage()._eltwiseParam = nil}
+
+  var batchNormParam: Caffe_BatchNormParameter {
+    get {_storage._batchNormParam ?? Caffe_BatchNormParameter()}
+    set {_uniqueStorage()._batchNormParam = newValue}
+  }
+  /// Returns true if `batchNormParam` has been explicitly set.
+  var hasBatchNormParam: Bool {_storage._batchNormParam != nil}
+  /// Clears the value of `batchNormParam`. Subsequent reads from it will return its default value.
+  mutating func clearBatchNormParam() {_uniqueStorage()._batchNormParam = nil}
+
+  var scaleParam: Caffe_ScaleParameter {
+    get {_storage._scaleParam ?? Caffe_ScaleParameter()}
+    set {_uniqueStorage()._scaleParam = newValue}
+  }
+  /// Returns true if `scaleParam` has been explicitly set.
+  var hasScaleParam: Bool {_storage._scaleParam != nil}
+  /// Clears the value of `scaleParam`. Subsequent reads from it will return its default value.
+  mutating func clearScaleParam() {_uniqueStorage()._scaleParam = nil}
+
+  var clipParam: Caffe_ClipParameter {
+    get {_storage._clipParam ?? Caffe_ClipParameter()}
+    set {_uniqueStorage()._clipParam = newValue}
+  }
+  /// Returns true if `clipParam` has been explicitly set.
+  var hasClipParam: Bool {_storage._clipParam != nil}
+  /// Clears the value of `clipParam`. Subsequent reads from it will return its default value.
+  mutating func clearClipParam() {_uniqueStorage()._clipParam = nil}
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+nonisolated struct Caffe_EltwiseParameter: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var operation: Caffe_EltwiseParameter.EltwiseOp {
+    get {_operation ?? .sum}
+    set {_operation = newValue}
+  }
+  /// Returns true if `operation` has been explicitly set.
+  var hasOperation: Bool {self._operation != nil}
+  /// Clears the value of `operation`. Subsequent reads from it will return its default value.
+  mutating func clearOperation() {self._operation = nil}
+
+  var coeff: [Float] = []
+
+  var stableProdGrad: Bool {
+    get {_stableProdGrad ?? true}
+    set {_stableProdGrad = newValue}
+  }
+  /// Returns true if `stableProdGrad` has been explicitly set.
+  var hasStableProdGrad: Bool {self._stableProdGrad != nil}
+  /// Clears the value of `stableProdGrad`. Subsequent reads from it will return its default value.
+  mutating func clearStableProdGrad() {self._stableProdGrad = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  nonisolated enum EltwiseOp: Int, SwiftProtobuf.Enum, Swift.CaseIterable {
+    case prod = 0
+    case sum = 1
+    case max = 2
+
+    init() {
+      self = .prod
+    }
+
+  }
+
+  init() {}
+
+  fileprivate var _operation: Caffe_EltwiseParameter.EltwiseOp? = nil
+  fileprivate var _stableProdGrad: Bool? = nil
+}
+
+nonisolated struct Caffe_BatchNormParameter: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var useGlobalStats: Bool {
+    get {_useGlobalStats ?? false}
+    set {_useGlobalStats = newValue}
+  }
+  /// Returns true if `useGlobalStats` has been explicitly set.
+  var hasUseGlobalStats: Bool {self._useGlobalStats != nil}
+  /// Clears the value of `useGlobalStats`. Subsequent reads from it will return its default value.
+  mutating func clearUseGlobalStats() {self._useGlobalStats = nil}
+
+  var movingAverageFraction: Float {
+    get {_movingAverageFraction ?? 0.999}
+    set {_movingAverageFraction = newValue}
+  }
+  /// Returns true if `movingAverageFraction` has been explicitly set.
+  var hasMovingAverageFraction: Bool {self._movingAverageFraction != nil}
+  /// Clears the value of `movingAverageFraction`. Subsequent reads from it will return its default value.
+  mutating func clearMovingAverageFraction() {self._movingAverageFraction = nil}
+
+  var eps: Float {
+    get {_eps ?? 1e-05}
+    set {_eps = newValue}
+  }
+  /// Returns true if `eps` has been explicitly set.
+  var hasEps: Bool {self._eps != nil}
+  /// Clears the value of `eps`. Subsequent reads from it will return its default value.
+  mutating func clearEps() {self._eps = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _useGlobalStats: Bool? = nil
+  fileprivate var _movingAverageFraction: Float? = nil
+  fileprivate var _eps: Float? = nil
+}
+
+nonisolated struct Caffe_ScaleParameter: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var axis: Int32 {
+    get {_storage._axis ?? 1}
+    set {_uniqueStorage()._axis = newValue}
+  }
+  /// Returns true if `axis` has been explicitly set.
+  var hasAxis: Bool {_storage._axis != nil}
+  /// Clears the value of `axis`. Subsequent reads from it will return its default value.
+  mutating func clearAxis() {_uniqueStorage()._axis = nil}
+
+  var numAxes: Int32 {
+    get {_storage._numAxes ?? 1}
+    set {_uniqueStorage()._numAxes = newValue}
+  }
+  /// Returns true if `numAxes` has been explicitly set.
+  var hasNumAxes: Bool {_storage._numAxes != nil}
+  /// Clears the value of `numAxes`. Subsequent reads from it will return its default value.
+  mutating func clearNumAxes() {_uniqueStorage()._numAxes = nil}
+
+  var filler: Caffe_FillerParameter {
+    get {_storage._filler ?? Caffe_FillerParameter()}
+    set {_uniqueStorage()._filler = newValue}
+  }
+  /// Returns true if `filler` has been explicitly set.
+  var hasFiller: Bool {_storage._filler != nil}
+  /// Clears the value of `filler`. Subsequent reads from it will return its default value.
+  mutating func clearFiller() {_uniqueStorage()._filler = nil}
+
+  var biasTerm: Bool {
+    get {_storage._biasTerm ?? false}
+    set {_uniqueStorage()._biasTerm = newValue}
+  }
+  /// Returns true if `biasTerm` has been explicitly set.
+  var hasBiasTerm: Bool {_storage._biasTerm != nil}
+  /// Clears the value of `biasTerm`. Subsequent reads from it will return its default value.
+  mutating func clearBiasTerm() {_uniqueStorage()._biasTerm = nil}
+
+  var biasFiller: Caffe_FillerParameter {
+    get {_storage._biasFiller ?? Caffe_FillerParameter()}
+    set {_uniqueStorage()._biasFiller = newValue}
+  }
+  /// Returns true if `biasFiller` has been explicitly set.
+  var hasBiasFiller: Bool {_storage._biasFiller != nil}
+  /// Clears the value of `biasFiller`. Subsequent reads from it will return its default value.
+  mutating func clearBiasFiller() {_uniqueStorage()._biasFiller = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+nonisolated struct Caffe_ClipParameter: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var min: Float {
+    get {_min ?? 0}
+    set {_min = newValue}
+  }
+  /// Returns true if `min` has been explicitly set.
+  var hasMin: Bool {self._min != nil}
+  /// Clears the value of `min`. Subsequent reads from it will return its default value.
+  mutating func clearMin() {self._min = nil}
+
+  var max: Float {
+    get {_max ?? 0}
+    set {_max = newValue}
+  }
+  /// Returns true if `max` has been explicitly set.
+  var hasMax: Bool {self._max != nil}
+  /// Clears the value of `max`. Subsequent reads from it will return its default value.
+  mutating func clearMax() {self._max = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _min: Float? = nil
+  fileprivate var _max: Float? = nil
 }
 
 nonisolated struct Caffe_TransformationParameter: Sendable {
@@ -2099,7 +2308,7 @@ nonisolated extension Caffe_ParamSpec.DimCheckMode: SwiftProtobuf._ProtoNameProv
 
 nonisolated extension Caffe_LayerParameter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".LayerParameter"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{1}bottom\0\u{1}top\0\u{3}loss_weight\0\u{1}param\0\u{1}blobs\0\u{1}include\0\u{1}exclude\0\u{1}phase\0\u{3}propagate_down\0\u{4}Y\u{1}transform_param\0\u{3}loss_param\0\u{3}accuracy_param\0\u{4}\u{2}concat_param\0\u{4}\u{2}convolution_param\0\u{3}data_param\0\u{3}dropout_param\0\u{4}\u{7}image_data_param\0\u{4}\u{2}inner_product_param\0\u{3}lrn_param\0\u{4}\u{3}pooling_param\0\u{4}\u{2}relu_param\0\u{4}\u{2}softmax_param\0\u{4}\u{12}input_param\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{1}bottom\0\u{1}top\0\u{3}loss_weight\0\u{1}param\0\u{1}blobs\0\u{1}include\0\u{1}exclude\0\u{1}phase\0\u{3}propagate_down\0\u{4}Y\u{1}transform_param\0\u{3}loss_param\0\u{3}accuracy_param\0\u{4}\u{2}concat_param\0\u{4}\u{2}convolution_param\0\u{3}data_param\0\u{3}dropout_param\0\u{4}\u{2}eltwise_param\0\u{4}\u{5}image_data_param\0\u{4}\u{2}inner_product_param\0\u{3}lrn_param\0\u{4}\u{3}pooling_param\0\u{4}\u{2}relu_param\0\u{4}\u{2}softmax_param\0\u{4}\u{e}batch_norm_param\0\u{4}\u{3}scale_param\0\u{3}input_param\0\u{4}\u{5}clip_param\0")
 
   fileprivate class _StorageClass {
     var _name: String? = nil
@@ -2127,6 +2336,10 @@ nonisolated extension Caffe_LayerParameter: SwiftProtobuf.Message, SwiftProtobuf
     var _poolingParam: Caffe_PoolingParameter? = nil
     var _reluParam: Caffe_ReLUParameter? = nil
     var _softmaxParam: Caffe_SoftmaxParameter? = nil
+    var _eltwiseParam: Caffe_EltwiseParameter? = nil
+    var _batchNormParam: Caffe_BatchNormParameter? = nil
+    var _scaleParam: Caffe_ScaleParameter? = nil
+    var _clipParam: Caffe_ClipParameter? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2162,6 +2375,10 @@ nonisolated extension Caffe_LayerParameter: SwiftProtobuf.Message, SwiftProtobuf
       _poolingParam = source._poolingParam
       _reluParam = source._reluParam
       _softmaxParam = source._softmaxParam
+      _eltwiseParam = source._eltwiseParam
+      _batchNormParam = source._batchNormParam
+      _scaleParam = source._scaleParam
+      _clipParam = source._clipParam
     }
   }
 
@@ -2198,13 +2415,17 @@ nonisolated extension Caffe_LayerParameter: SwiftProtobuf.Message, SwiftProtobuf
         case 106: try { try decoder.decodeSingularMessageField(value: &_storage._convolutionParam) }()
         case 107: try { try decoder.decodeSingularMessageField(value: &_storage._dataParam) }()
         case 108: try { try decoder.decodeSingularMessageField(value: &_storage._dropoutParam) }()
+        case 110: try { try decoder.decodeSingularMessageField(value: &_storage._eltwiseParam) }()
         case 115: try { try decoder.decodeSingularMessageField(value: &_storage._imageDataParam) }()
         case 117: try { try decoder.decodeSingularMessageField(value: &_storage._innerProductParam) }()
         case 118: try { try decoder.decodeSingularMessageField(value: &_storage._lrnParam) }()
         case 121: try { try decoder.decodeSingularMessageField(value: &_storage._poolingParam) }()
         case 123: try { try decoder.decodeSingularMessageField(value: &_storage._reluParam) }()
         case 125: try { try decoder.decodeSingularMessageField(value: &_storage._softmaxParam) }()
+        case 139: try { try decoder.decodeSingularMessageField(value: &_storage._batchNormParam) }()
+        case 142: try { try decoder.decodeSingularMessageField(value: &_storage._scaleParam) }()
         case 143: try { try decoder.decodeSingularMessageField(value: &_storage._inputParam) }()
+        case 148: try { try decoder.decodeSingularMessageField(value: &_storage._clipParam) }()
         default: break
         }
       }
@@ -2271,6 +2492,9 @@ nonisolated extension Caffe_LayerParameter: SwiftProtobuf.Message, SwiftProtobuf
       try { if let v = _storage._dropoutParam {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 108)
       } }()
+      try { if let v = _storage._eltwiseParam {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 110)
+      } }()
       try { if let v = _storage._imageDataParam {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 115)
       } }()
@@ -2289,8 +2513,17 @@ nonisolated extension Caffe_LayerParameter: SwiftProtobuf.Message, SwiftProtobuf
       try { if let v = _storage._softmaxParam {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 125)
       } }()
+      try { if let v = _storage._batchNormParam {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 139)
+      } }()
+      try { if let v = _storage._scaleParam {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 142)
+      } }()
       try { if let v = _storage._inputParam {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 143)
+      } }()
+      try { if let v = _storage._clipParam {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 148)
       } }()
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -2326,10 +2559,243 @@ nonisolated extension Caffe_LayerParameter: SwiftProtobuf.Message, SwiftProtobuf
         if _storage._poolingParam != rhs_storage._poolingParam {return false}
         if _storage._reluParam != rhs_storage._reluParam {return false}
         if _storage._softmaxParam != rhs_storage._softmaxParam {return false}
+        if _storage._eltwiseParam != rhs_storage._eltwiseParam {return false}
+        if _storage._batchNormParam != rhs_storage._batchNormParam {return false}
+        if _storage._scaleParam != rhs_storage._scaleParam {return false}
+        if _storage._clipParam != rhs_storage._clipParam {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Caffe_EltwiseParameter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".EltwiseParameter"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}operation\0\u{1}coeff\0\u{3}stable_prod_grad\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self._operation) }()
+      case 2: try { try decoder.decodeRepeatedFloatField(value: &self.coeff) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self._stableProdGrad) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._operation {
+      try visitor.visitSingularEnumField(value: v, fieldNumber: 1)
+    } }()
+    if !self.coeff.isEmpty {
+      try visitor.visitRepeatedFloatField(value: self.coeff, fieldNumber: 2)
+    }
+    try { if let v = self._stableProdGrad {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Caffe_EltwiseParameter, rhs: Caffe_EltwiseParameter) -> Bool {
+    if lhs._operation != rhs._operation {return false}
+    if lhs.coeff != rhs.coeff {return false}
+    if lhs._stableProdGrad != rhs._stableProdGrad {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Caffe_EltwiseParameter.EltwiseOp: SwiftProtobuf._ProtoNameProviding {
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PROD\0\u{1}SUM\0\u{1}MAX\0")
+}
+
+nonisolated extension Caffe_BatchNormParameter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".BatchNormParameter"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}use_global_stats\0\u{3}moving_average_fraction\0\u{1}eps\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self._useGlobalStats) }()
+      case 2: try { try decoder.decodeSingularFloatField(value: &self._movingAverageFraction) }()
+      case 3: try { try decoder.decodeSingularFloatField(value: &self._eps) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._useGlobalStats {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._movingAverageFraction {
+      try visitor.visitSingularFloatField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._eps {
+      try visitor.visitSingularFloatField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Caffe_BatchNormParameter, rhs: Caffe_BatchNormParameter) -> Bool {
+    if lhs._useGlobalStats != rhs._useGlobalStats {return false}
+    if lhs._movingAverageFraction != rhs._movingAverageFraction {return false}
+    if lhs._eps != rhs._eps {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Caffe_ScaleParameter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ScaleParameter"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}axis\0\u{3}num_axes\0\u{1}filler\0\u{3}bias_term\0\u{3}bias_filler\0")
+
+  fileprivate class _StorageClass {
+    var _axis: Int32? = nil
+    var _numAxes: Int32? = nil
+    var _filler: Caffe_FillerParameter? = nil
+    var _biasTerm: Bool? = nil
+    var _biasFiller: Caffe_FillerParameter? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _axis = source._axis
+      _numAxes = source._numAxes
+      _filler = source._filler
+      _biasTerm = source._biasTerm
+      _biasFiller = source._biasFiller
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularInt32Field(value: &_storage._axis) }()
+        case 2: try { try decoder.decodeSingularInt32Field(value: &_storage._numAxes) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._filler) }()
+        case 4: try { try decoder.decodeSingularBoolField(value: &_storage._biasTerm) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._biasFiller) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._axis {
+        try visitor.visitSingularInt32Field(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._numAxes {
+        try visitor.visitSingularInt32Field(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._filler {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._biasTerm {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._biasFiller {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Caffe_ScaleParameter, rhs: Caffe_ScaleParameter) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._axis != rhs_storage._axis {return false}
+        if _storage._numAxes != rhs_storage._numAxes {return false}
+        if _storage._filler != rhs_storage._filler {return false}
+        if _storage._biasTerm != rhs_storage._biasTerm {return false}
+        if _storage._biasFiller != rhs_storage._biasFiller {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Caffe_ClipParameter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ClipParameter"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}min\0\u{1}max\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularFloatField(value: &self._min) }()
+      case 2: try { try decoder.decodeSingularFloatField(value: &self._max) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._min {
+      try visitor.visitSingularFloatField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._max {
+      try visitor.visitSingularFloatField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Caffe_ClipParameter, rhs: Caffe_ClipParameter) -> Bool {
+    if lhs._min != rhs._min {return false}
+    if lhs._max != rhs._max {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
