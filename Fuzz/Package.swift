@@ -20,7 +20,7 @@ import PackageDescription
 /// The fuzz targets, one executable each.
 let targets = [
     "FuzzContainer", "FuzzContainerStructured", "FuzzDeepCompression", "FuzzPrototxt",
-    "FuzzCaffeModel", "FuzzMNIST", "FuzzJPEG",
+    "FuzzCaffeModel", "FuzzMNIST", "FuzzJPEG", "FuzzONNX",
 ]
 
 let package = Package(

@@ -7,7 +7,7 @@
 #   tools/fuzz.sh minimize TARGET CRASH_FILE [RUNS]     shrink a crashing input
 #
 # TARGET: container, container-structured, deep-compression, prototxt,
-# caffemodel, mnist, jpeg. The fuzz package is built first (release, with
+# caffemodel, mnist, jpeg, onnx. The fuzz package is built first (release, with
 # -sanitize=fuzzer,address; a no-op when up to date; FUZZ_NO_BUILD=1 skips it).
 # Seeds come from fixtures/fuzz/<target>/ and fixtures/fuzz/regressions/<target>/
 # and are copied into a work corpus, .build-fuzz/corpus/<target>/, which keeps
@@ -24,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-all_targets=(container container-structured deep-compression prototxt caffemodel mnist jpeg)
+all_targets=(container container-structured deep-compression prototxt caffemodel mnist jpeg onnx)
 
 usage() {
     sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -40,6 +40,7 @@ executable() {
         caffemodel) echo FuzzCaffeModel ;;
         mnist) echo FuzzMNIST ;;
         jpeg) echo FuzzJPEG ;;
+        onnx) echo FuzzONNX ;;
         *) echo "fuzz.sh: unknown target '$1' (known: ${all_targets[*]} all)" >&2; exit 2 ;;
     esac
 }

@@ -24,5 +24,5 @@ swift test --parallel "$@"
 
 echo "== fuzzing: seeds and regressions, then 60 s per target" >&2
 tools/fuzz.sh check
-printf '%s\n' container container-structured deep-compression prototxt caffemodel mnist jpeg |
+printf '%s\n' container container-structured deep-compression prototxt caffemodel mnist jpeg onnx |
     FUZZ_NO_BUILD=1 xargs -P 2 -I{} tools/fuzz.sh {} 60

@@ -7,9 +7,12 @@ MNIST CSV (plain and gzip), JPEGs encoded with Pillow from synthetic pixels,
 and .sqz containers made by the command-line tool (train, prune, quantize,
 encode, import) from tiny networks and synthetic digits, plus copies whose
 network definition is stored uncompressed (re-framed here, checksums
-recomputed) so that mutations reach the protobuf definition.
+recomputed) so that mutations reach the protobuf definition; and for the onnx
+target, tiny ONNX models, TensorProto files and .npy arrays, written field by
+field here (no onnx package needed).
 
 Usage: corpus.py --out fixtures/fuzz --cli PATH/squeeze-compress --work TMPDIR
+       corpus.py --out fixtures/fuzz --only onnx     (targets that need neither)
 """
 
 import argparse
@@ -637,22 +640,220 @@ def container_seeds(out, cli, work):
 
 
 # ---------------------------------------------------------------------------
+# ONNX (onnx.proto field numbers) and .npy seeds for the onnx target.
+
+
+def field_float(number, value):
+    return varint(number << 3 | 5) + struct.pack("<f", value)
+
+
+def packed_varints(number, values):
+    return field_bytes(number, b"".join(varint(v) for v in values))
+
+
+def onnx_tensor(name, dims, data_type, raw=None, floats=(), int32s=(), int64s=(), doubles=(), uint64s=()):
+    """TensorProto: dims 1, data_type 2, float_data 4, int32_data 5, int64_data 7, name 8, raw_data 9,
+    double_data 10, uint64_data 11."""
+    out = b"".join(field_varint(1, d) for d in dims) + field_varint(2, data_type)
+    if floats:
+        out += packed_floats(4, floats)
+    if int32s:
+        out += packed_varints(5, int32s)
+    if int64s:
+        out += packed_varints(7, int64s)
+    if name:
+        out += field_bytes(8, name)
+    if raw is not None:
+        out += field_bytes(9, raw)
+    if doubles:
+        out += packed_doubles(10, doubles)
+    if uint64s:
+        out += packed_varints(11, uint64s)
+    return out
+
+
+def onnx_float_tensor(name, dims, values):
+    return onnx_tensor(name, dims, 1, raw=struct.pack("<%df" % len(values), *values))
+
+
+def onnx_attribute(name, kind, body):
+    """AttributeProto: name 1, type 20, and the value field(s) in body."""
+    kinds = {"FLOAT": 1, "INT": 2, "STRING": 3, "TENSOR": 4, "GRAPH": 5, "FLOATS": 6, "INTS": 7, "STRINGS": 8,
+             "TENSORS": 9}
+    return field_bytes(1, name) + body + field_varint(20, kinds[kind])
+
+
+def onnx_ints(name, values):
+    return onnx_attribute(name, "INTS", b"".join(field_varint(8, v) for v in values))
+
+
+def onnx_int(name, value):
+    return onnx_attribute(name, "INT", field_varint(3, value))
+
+
+def onnx_node(op_type, inputs, outputs, name="", attributes=(), domain=""):
+    """NodeProto: input 1, output 2, name 3, op_type 4, attribute 5, domain 7."""
+    out = b"".join(field_bytes(1, i) for i in inputs) + b"".join(field_bytes(2, o) for o in outputs)
+    if name:
+        out += field_bytes(3, name)
+    out += field_bytes(4, op_type) + b"".join(field_bytes(5, a) for a in attributes)
+    if domain:
+        out += field_bytes(7, domain)
+    return out
+
+
+def onnx_value_info(name, elem_type=1, dims=None):
+    """ValueInfoProto name 1, type 2 > TypeProto tensor_type 1 > elem_type 1, shape 2 > dim 1 > dim_value 1 | dim_param 2."""
+    tensor_type = field_varint(1, elem_type)
+    if dims is not None:
+        shape = b"".join(field_bytes(1, field_bytes(2, d) if isinstance(d, str) else field_varint(1, d)) for d in dims)
+        tensor_type += field_bytes(2, shape)
+    return field_bytes(1, name) + field_bytes(2, field_bytes(1, tensor_type))
+
+
+def onnx_graph(name, nodes, initializers, inputs, outputs):
+    """GraphProto: node 1, name 2, initializer 5, input 11, output 12."""
+    return (b"".join(field_bytes(1, n) for n in nodes) + field_bytes(2, name)
+            + b"".join(field_bytes(5, t) for t in initializers)
+            + b"".join(field_bytes(11, i) for i in inputs) + b"".join(field_bytes(12, o) for o in outputs))
+
+
+def onnx_model(graph, opsets=(("", 13),), ir_version=8, metadata=()):
+    """ModelProto: ir_version 1, producer_name 2, producer_version 3, graph 7, opset_import 8, metadata_props 14."""
+    out = field_varint(1, ir_version) + field_bytes(2, "corpus.py") + field_bytes(3, "1") + field_bytes(7, graph)
+    for domain, version in opsets:
+        out += field_bytes(8, field_bytes(1, domain) + field_varint(2, version))
+    for key, value in metadata:
+        out += field_bytes(14, field_bytes(1, key) + field_bytes(2, value))
+    return out
+
+
+def npy(descr, shape, data, version=1, fortran=False):
+    """A .npy file as numpy.save writes it (the header padded to a multiple of 64 bytes)."""
+    dims = "(%d,)" % shape[0] if len(shape) == 1 else "(" + ", ".join(str(d) for d in shape) + ")"
+    header = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (descr, "True" if fortran else "False", dims)
+    prefix = 10 if version == 1 else 12
+    header = header.encode() + b" " * (64 - (prefix + len(header) + 1) % 64) + b"\n"
+    length = struct.pack("<H", len(header)) if version == 1 else struct.pack("<I", len(header))
+    return b"\x93NUMPY" + bytes([version, 0]) + length + header + data
+
+
+def onnx_seeds(out):
+    folder = os.path.join(out, "onnx")
+    rng = random.Random(11)
+
+    def floats(n):
+        return [round(rng.uniform(-1, 1), 3) for _ in range(n)]
+
+    # A small convolutional network, as the toolkit's models are.
+    conv = onnx_graph(
+        "conv-net",
+        [onnx_node("Conv", ["data", "w1", "b1"], ["c1"], "conv1",
+                   [onnx_ints("kernel_shape", [3, 3]), onnx_ints("pads", [1, 1, 1, 1]), onnx_ints("strides", [1, 1]),
+                    onnx_int("group", 1)]),
+         onnx_node("Relu", ["c1"], ["r1"], "relu1"),
+         onnx_node("MaxPool", ["r1"], ["p1"], "pool1",
+                   [onnx_ints("kernel_shape", [2, 2]), onnx_ints("strides", [2, 2]), onnx_int("ceil_mode", 1)]),
+         onnx_node("Conv", ["p1", "w2"], ["c2"], "conv2", [onnx_ints("kernel_shape", [1, 1]), onnx_int("group", 2)]),
+         onnx_node("Concat", ["c2", "p1"], ["cat"], "cat", [onnx_int("axis", 1)]),
+         onnx_node("GlobalAveragePool", ["cat"], ["gap"], "gap"),
+         onnx_node("Flatten", ["gap"], ["flat"], "flat", [onnx_int("axis", 1)]),
+         onnx_node("Gemm", ["flat", "fc_w", "fc_b"], ["logits"], "fc", [onnx_int("transB", 1)])],
+        [onnx_float_tensor("w1", [4, 3, 3, 3], floats(108)), onnx_float_tensor("b1", [4], floats(4)),
+         onnx_float_tensor("w2", [4, 2, 1, 1], floats(8)),
+         onnx_float_tensor("fc_w", [5, 8], floats(40)), onnx_tensor("fc_b", [5], 1, floats=floats(5))],
+        [onnx_value_info("data", dims=[1, 3, 8, 8])],
+        [onnx_value_info("logits", dims=[1, 5])])
+    write(os.path.join(folder, "conv-net.onnx"),
+          onnx_model(conv, metadata=[("preprocessing_json", '{"mean": [104, 117, 123]}'), ("source", "corpus.py")]))
+
+    # Unnamed nodes, a constant tensor attribute, optional inputs left out, a
+    # subgraph (skipped), symbolic dimensions, another operator set.
+    then_branch = onnx_graph("then", [onnx_node("Identity", ["k"], ["o"])], [], [], [onnx_value_info("o")])
+    mixed = onnx_graph(
+        "mixed",
+        [onnx_node("Constant", [], ["k"], attributes=[onnx_attribute("value", "TENSOR", field_bytes(5, onnx_float_tensor("", [2], [0.5, -1])))]),
+         onnx_node("Clip", ["x", "", "k"], ["y"]),
+         onnx_node("Resize", ["y", "", "scales"], ["z"],
+                   attributes=[onnx_attribute("mode", "STRING", field_bytes(4, "nearest")),
+                               onnx_attribute("extrapolation_value", "FLOAT", field_float(2, 0.25)),
+                               onnx_attribute("pads", "FLOATS", packed_floats(7, [0.5, 1.5])),
+                               onnx_attribute("names", "STRINGS", field_bytes(9, "a") + field_bytes(9, "b"))]),
+         onnx_node("If", ["cond"], ["out"], attributes=[onnx_attribute("then_branch", "GRAPH", field_bytes(6, then_branch))]),
+         onnx_node("LabelEncoder", ["out"], ["label"], domain="ai.onnx.ml",
+                   attributes=[onnx_attribute("values", "TENSORS", field_bytes(10, onnx_float_tensor("", [1], [1])))])],
+        [onnx_tensor("scales", [4], 1, floats=[1, 1, 2, 2]), onnx_tensor("cond", [], 9, raw=b"\x01")],
+        [onnx_value_info("x", dims=["N", 3, "H", "W"]), onnx_value_info("cond", elem_type=9, dims=[])],
+        [onnx_value_info("label", elem_type=7)])
+    write(os.path.join(folder, "mixed.onnx"), onnx_model(mixed, opsets=[("", 17), ("ai.onnx.ml", 3)]))
+
+    # Initializers of every element type the reader converts, raw and typed.
+    half = [0x3C00, 0xC000, 0x0001, 0x7BFF]
+    typed = onnx_graph(
+        "types",
+        [onnx_node("Identity", ["f16"], ["y"])],
+        [onnx_tensor("f16", [2, 2], 10, raw=struct.pack("<4H", *half)),
+         onnx_tensor("f16_typed", [4], 10, int32s=half),
+         onnx_tensor("bf16", [2], 16, raw=struct.pack("<2H", 0x3F80, 0xC040)),
+         onnx_tensor("f64", [2], 11, doubles=[0.1, -1e300]),
+         onnx_tensor("f64_raw", [1], 11, raw=struct.pack("<d", 2.5)),
+         onnx_tensor("i8", [3], 3, raw=b"\xff\x80\x7f"),
+         onnx_tensor("u8", [3], 2, int32s=[0, 255, 7]),
+         onnx_tensor("i16", [1], 5, raw=struct.pack("<h", -300)),
+         onnx_tensor("u16", [1], 4, int32s=[65535]),
+         onnx_tensor("i32", [2], 6, int32s=[(1 << 64) - 5, 7]),
+         onnx_tensor("u32", [1], 12, uint64s=[(1 << 32) - 1]),
+         onnx_tensor("i64", [2], 7, int64s=[(1 << 64) - 1, 1 << 40]),
+         onnx_tensor("u64", [1], 13, raw=struct.pack("<Q", (1 << 63) - 1)),
+         onnx_tensor("bool", [3], 9, raw=b"\x00\x01\x02"),
+         onnx_tensor("empty", [0, 3], 1, raw=b""),
+         onnx_tensor("scalar", [], 1, floats=[float("nan")])],
+        [onnx_value_info("f16", elem_type=10, dims=[2, 2])],
+        [onnx_value_info("y", elem_type=10)])
+    write(os.path.join(folder, "types.onnx"), onnx_model(typed))
+
+    # Standalone TensorProto files, as ONNX test data keeps them.
+    write(os.path.join(folder, "input_0.pb"), onnx_float_tensor("x", [1, 1, 3, 3], floats(9)))
+    write(os.path.join(folder, "shape.pb"), onnx_tensor("shape", [3], 7, int64s=[4, 2, 3]))
+    write(os.path.join(folder, "half.pb"), onnx_tensor("h", [4], 10, int32s=half))
+    write(os.path.join(folder, "bool-scalar.pb"), onnx_tensor("cond", [], 9, raw=b"\x01"))
+
+    # .npy arrays: the three format versions and several dtypes.
+    write(os.path.join(folder, "f4.npy"), npy("<f4", [2, 3], struct.pack("<6f", *floats(6))))
+    write(os.path.join(folder, "f8-v2.npy"), npy("<f8", [3], struct.pack("<3d", 0.1, -2.5, 1e300), version=2))
+    write(os.path.join(folder, "i8-v3.npy"), npy("<i8", [2, 1], struct.pack("<2q", 1 << 40, -3), version=3))
+    write(os.path.join(folder, "f2.npy"), npy("<f2", [4], struct.pack("<4H", *half)))
+    write(os.path.join(folder, "u1.npy"), npy("|u1", [2, 2], bytes([0, 255, 7, 128])))
+    write(os.path.join(folder, "b1.npy"), npy("|b1", [3], b"\x01\x00\x01"))
+    write(os.path.join(folder, "scalar.npy"), npy("<f4", [], struct.pack("<f", 3.5)))
+
+
+# ---------------------------------------------------------------------------
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="fixtures/fuzz")
-    parser.add_argument("--cli", required=True, help="the squeeze-compress binary")
-    parser.add_argument("--work", required=True, help="a scratch folder")
+    parser.add_argument("--cli", help="the squeeze-compress binary")
+    parser.add_argument("--work", help="a scratch folder")
+    parser.add_argument("--only", choices=["onnx"], help="write only this target's seeds (needs neither --cli nor --work)")
     args = parser.parse_args()
-    for target in ("container", "container-structured", "deep-compression", "prototxt", "caffemodel", "mnist", "jpeg"):
-        shutil.rmtree(os.path.join(args.out, target), ignore_errors=True)
-    prototxt_seeds(args.out)
-    deep_compression_seeds(args.out)
-    caffemodel_seeds(args.out)
-    mnist_seeds(args.out)
-    jpeg_seeds(args.out, args.work)
-    container_seeds(args.out, args.cli, args.work)
+    if args.only:
+        shutil.rmtree(os.path.join(args.out, args.only), ignore_errors=True)
+        onnx_seeds(args.out)
+    else:
+        if not args.cli or not args.work:
+            parser.error("--cli and --work are needed for every target")
+        for target in ("container", "container-structured", "deep-compression", "prototxt", "caffemodel", "mnist", "jpeg",
+                       "onnx"):
+            shutil.rmtree(os.path.join(args.out, target), ignore_errors=True)
+        prototxt_seeds(args.out)
+        deep_compression_seeds(args.out)
+        caffemodel_seeds(args.out)
+        mnist_seeds(args.out)
+        jpeg_seeds(args.out, args.work)
+        container_seeds(args.out, args.cli, args.work)
+        onnx_seeds(args.out)
     for target in sorted(os.listdir(args.out)):
         path = os.path.join(args.out, target)
         if target == "regressions" or not os.path.isdir(path):

@@ -42,6 +42,9 @@ public enum FuzzHarness {
         case mnist
         /// A JPEG file, decoded and preprocessed for the classifier.
         case jpeg
+        /// The same bytes read as an ONNX model, as an ONNX `TensorProto` file
+        /// and as a NumPy `.npy` file.
+        case onnx
 
         public var description: String { rawValue }
     }
@@ -85,6 +88,7 @@ public enum FuzzHarness {
         case .caffeModel: return caffeModel(bytes)
         case .mnist: return mnist(bytes)
         case .jpeg: return jpeg(bytes)
+        case .onnx: return onnx(bytes)
         }
     }
 
@@ -207,6 +211,33 @@ public enum FuzzHarness {
         return .ran
     }
 
+    /// The bytes as an ONNX model (`ONNXModel`), a standalone `TensorProto`
+    /// (ONNX test data) and a `.npy` array (`HostTensor`), as the tool would
+    /// read each. What is read is checked for consistency and, for tensors,
+    /// written back and read again (``tensorRoundTrip(_:name:)``). Mapping a
+    /// model's nodes to layers is not there yet; its attributes are read
+    /// with every typed accessor.
+    @discardableResult
+    public static func onnx(_ bytes: [UInt8]) -> Outcome {
+        prepare()
+        var outcome = Outcome.rejected
+        if let model = try? ONNXModel(serializedBytes: bytes, source: "fuzz.onnx") {
+            afterReading(model)
+            outcome = .ran
+        }
+        if let tensor = try? ONNXModel.decodeTensor(bytes, source: "fuzz.pb") {
+            checkTensor(tensor, "the tensor file")
+            tensorRoundTrip(HostTensor(shape: tensor.dimensions, values: tensor.values.floats), name: tensor.name)
+            outcome = .ran
+        }
+        if let tensor = try? HostTensor(npyBytes: bytes, source: "fuzz.npy") {
+            check(tensor.shapeFailure == nil, "a .npy array that was read is inconsistent: \(tensor.shapeFailure ?? "")")
+            tensorRoundTrip(tensor, name: "npy")
+            outcome = .ran
+        }
+        return outcome
+    }
+
     // MARK: After a successful read
 
     /// The tool's next steps with a model it has read: a summary line,
@@ -243,6 +274,69 @@ public enum FuzzHarness {
             }
         }
         return outcome
+    }
+
+    /// What the ONNX reader promises of a model it returns: initializers
+    /// consistent with their shapes and named as listed, named nodes within
+    /// the layer ceilings, and attribute accessors that
+    /// agree with the attributes' types. Small float tensors go through both
+    /// tensor file writers and back.
+    static func afterReading(_ model: ONNXModel) {
+        check(model.nodes.count <= SizeLimits.maximumLayerCount, "\(model.nodes.count) nodes")
+        check(model.initializerNames.count == model.initializers.count
+              && model.initializerNames.allSatisfy { model.initializers[$0] != nil }, "initializer names and tensors disagree")
+        for (name, tensor) in model.initializers {
+            check(tensor.name == name, "initializer '\(name)' is named '\(tensor.name)'")
+            checkTensor(tensor, "initializer '\(name)'")
+            if tensor.values.count <= 4096 {
+                tensorRoundTrip(HostTensor(shape: tensor.dimensions, values: tensor.values.floats), name: name)
+            }
+        }
+        for info in model.inputs + model.outputs {
+            check(!info.name.isEmpty && (info.dimensions?.count ?? 0) <= SizeLimits.maximumRank, "value info '\(info.name)'")
+        }
+        check(!model.initializerNames.contains { name in model.inputs.contains { $0.name == name } },
+              "an initializer is listed among the inputs")
+        for node in model.nodes {
+            check(!node.name.isEmpty && !node.opType.isEmpty, "a node without a name or operator")
+            check(node.inputs.count <= SizeLimits.maximumLayerArity && node.outputs.count <= SizeLimits.maximumLayerArity,
+                  "node '\(node.name)' has too many inputs or outputs")
+            for (name, attribute) in node.attributes {
+                // Exactly the accessor for the attribute's type answers.
+                let answers = [
+                    (try? node.int(name)) != nil, (try? node.ints(name)) != nil, (try? node.float(name)) != nil,
+                    (try? node.floats(name)) != nil, (try? node.string(name)) != nil, (try? node.strings(name)) != nil,
+                    (try? node.tensor(name)) != nil,
+                ]
+                let expected = if case .unsupported = attribute { 0 } else { 1 }
+                check(answers.filter { $0 }.count == expected, "attribute '\(name)' (\(attribute.typeName)): accessors disagree")
+                if case .tensor(let tensor) = attribute { checkTensor(tensor, "attribute '\(name)'") }
+                _ = attribute.description
+            }
+        }
+    }
+
+    /// A decoded ONNX tensor holds as many values as its dimensions say.
+    static func checkTensor(_ tensor: ONNXTensor, _ what: String) {
+        check(tensor.dimensions.count <= SizeLimits.maximumRank && tensor.dimensions.allSatisfy { $0 >= 0 }
+              && tensor.values.count == tensor.dimensions.reduce(1, *), "\(what): \(tensor.values.count) values for \(tensor.dimensions)")
+        check(tensor.values.count <= SizeLimits.maximumElementCount, "\(what) passes the element ceiling")
+    }
+
+    /// Writes `tensor` as a `.npy` file and as a `TensorProto` and reads both
+    /// back: what the writers make must read as the same bits.
+    static func tensorRoundTrip(_ tensor: HostTensor, name: String) {
+        guard let npy = try? tensor.npyBytes(), let proto = try? tensor.tensorProtoBytes(name: name) else {
+            finding("a tensor that was read cannot be written (\(tensor.shape), \(tensor.values.count) values)")
+        }
+        guard let fromNPY = try? HostTensor(npyBytes: npy, source: "round-trip.npy"),
+              let (readName, fromProto) = try? HostTensor.decodeTensorProto(proto, source: "round-trip.pb")
+        else { finding("a tensor file the writers made does not read back") }
+        check(readName == name, "the tensor's name changes in a round trip")
+        for copy in [fromNPY, fromProto] {
+            check(copy.shape == tensor.shape && copy.values.map(\.bitPattern) == tensor.values.map(\.bitPattern),
+                  "a tensor changes in a round trip through a tensor file")
+        }
     }
 
     /// Encodes `model` raw (fast; the report ran Huffman and zstd) and
