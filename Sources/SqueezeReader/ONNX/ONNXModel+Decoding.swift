@@ -41,7 +41,9 @@ extension ONNXModel {
         let result = bytes.withUnsafeBytes { raw in Result { () throws(ONNXWireScan.Failure) in try ONNXWireScan(raw, root: root) } }
         switch result {
         case .success(let scan): return scan
-        case .failure(let failure): throw .invalidNetwork(file: source, reason: "not \(what) (malformed protobuf: \(failure.reason))")
+        case .failure(let failure):
+            let reason = "not \(what) (malformed protobuf: \(failure.reason))"
+            throw root == .tensor ? .invalidWeights(file: source, reason: reason) : .invalidNetwork(file: source, reason: reason)
         }
     }
 
