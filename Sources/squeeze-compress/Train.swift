@@ -5,10 +5,14 @@ import SqueezeCompress
 /// `squeeze-compress train`: a small network from its definition, on MNIST digits.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a network from its prototxt on MNIST CSV digits and write a dense .sqz.")
+        abstract: "Train a network from its definition (a prototxt or an ONNX model) on MNIST CSV digits and write a dense .sqz.")
 
     @Option(help: ArgumentHelp("The network definition (input 1x28x28, 10 outputs).", valueName: "prototxt"))
-    var prototxt: String
+    var prototxt: String?
+
+    @Option(help: ArgumentHelp("An ONNX model whose network is trained from fresh weights (its own are not used).",
+                               valueName: "model.onnx"))
+    var onnx: String?
 
     @Option(help: ArgumentHelp("The digits: CSV of 784 pixels and a label per line, plain or gzipped.", valueName: "file"))
     var mnist: String
@@ -28,11 +32,13 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
+        guard (prototxt == nil) != (onnx == nil) else { throw ValidationError("give the network with --prototxt or --onnx") }
         try OutputPath.check(output)
     }
 
     func run() throws {
-        let network = try CaffeDefinition.network(contentsOf: URL(fileURLWithPath: prototxt))
+        let network = try onnx.map { try ModelLoader.load(weights: URL(fileURLWithPath: $0)).model.network }
+            ?? CaffeDefinition.network(contentsOf: URL(fileURLWithPath: prototxt ?? ""))
         // Writing the result comes last: refuse a network whose trained model
         // could not be copied out and encoded before spending the training on it.
         let shapes = try network.inferShapes()

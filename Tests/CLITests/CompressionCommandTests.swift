@@ -55,6 +55,30 @@ struct CompressionCommandTests {
         #expect((r["ratio"] as? Double ?? 0) > 20)
     }
 
+    /// fixtures/mobile-mnist.onnx (tools/make-mobile-mnist.py): depthwise
+    /// convolution, residual add, h-swish, a squeeze-and-excitation gate and a
+    /// channel shuffle, trained from fresh weights; then pruned and run by both engines.
+    @Test func mobileNetStyleNetworkTrains() throws {
+        let folder = try SharedData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let definition = SharedData.packageRoot.appendingPathComponent("fixtures/mobile-mnist.onnx").path
+        let trained = folder.appendingPathComponent("mobile.sqz").path
+        let train = try CommandRunner.run(["train", "--onnx", definition, "--mnist", Self.digits, "--holdout", "5",
+                                           "--epochs", "3", "--lr", "0.02", "-o", trained, "--json"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let summary = try json(train.stdout)
+        let test = try #require(summary["test"] as? [String: Any] ?? summary["accuracy"] as? [String: Any], "\(summary)")
+        #expect((test["top1"] as? Double ?? 0) > 0.85, "\(summary)")
+        for engine in ["dense", "compressed"] {
+            let bench = try CommandRunner.run(["bench", trained, "--engine", engine, "--iterations", "2", "--json"])
+            #expect(bench.status == 0, "\(engine): \(bench.stderr)")
+        }
+        let pruned = folder.appendingPathComponent("pruned.sqz").path
+        let prune = try CommandRunner.run(["prune", trained, "-o", pruned, "--density", "0.5", "--retrain", Self.digits,
+                                           "--holdout", "5", "--epochs", "1", "--lr", "0.005", "--json"])
+        #expect(prune.status == 0, "\(prune.stderr)")
+    }
+
     @Test func sensitivityPrintsAndPlots() throws {
         let folder = try SharedData.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
