@@ -143,6 +143,33 @@ public final class CompressedExecutor: InferenceEngine {
         switch step {
         case .generic(let g):
             runGeneric(g)
+        case .depthwise(let d):
+            let width = d.output.layout.width
+            d.weights.withUnsafeBufferPointer { w in
+                forChunks(of: d.output.channels, batch: batch) { n, c, count in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: width + 8) { scratch in
+                        for k in c..<(c + count) {
+                            depthwise3x3Plane(input: a + d.input.plane(n, k), inputLayout: d.input.layout, stride: d.stride,
+                                              padTop: d.padTop, padLeft: d.padLeft, weights: w.baseAddress! + 9 * k,
+                                              bias: d.bias[k], activation: d.activation, output: a + d.output.plane(n, k),
+                                              outputLayout: d.output.layout, scratch: scratch.baseAddress!)
+                        }
+                    }
+                }
+            }
+        case .combine(let m):
+            let width = m.output.layout.width
+            forChunks(of: m.output.channels, batch: batch) { n, c, count in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: width + 8) { scratch in
+                    for k in c..<(c + count) {
+                        let operands = zip(m.inputs, m.broadcast).map { v, b in
+                            (pointer: UnsafePointer(a + v.plane(n, k)), layout: v.layout, broadcast: b)
+                        }
+                        combinePlanes(operands, operation: m.operation, activation: m.activation,
+                                      output: a + m.output.plane(n, k), outputLayout: m.output.layout, scratch: scratch.baseAddress!)
+                    }
+                }
+            }
         case .convolutions(let group):
             convolve(group, adding: nil, gathering: nil)
         case .convolutionsWithPartials(let group, let adding, let gathering):
@@ -194,7 +221,6 @@ public final class CompressedExecutor: InferenceEngine {
         }
     }
 
-    /// Splits `channels` planes of every image into chunks over the threads.
     /// Copies the inputs into dense staging, runs the dense kernel on the
     /// batch, copies the outputs into their layouts.
     private func runGeneric(_ g: CompressedProgram.Generic) {
@@ -232,6 +258,7 @@ public final class CompressedExecutor: InferenceEngine {
         }
     }
 
+    /// Splits `channels` planes of every image into chunks over the threads.
     private func forChunks(of channels: Int, batch: Int, chunk: Int = 8, _ body: (Int, Int, Int) -> Void) {
         let perImage = (channels + chunk - 1) / chunk
         pool.run(items: batch * perImage) { item, _ in

@@ -23,15 +23,21 @@ public final class CompressedNetwork: Sendable {
         let shapes: NetworkShapes
         do { shapes = try model.validate() } catch { throw .invalidModel(error) }
         network = model.network
-        let compactKinds = zip(model.network.layers, shapes.layers).filter { layer, _ in
-            layer.kind is Convolution || layer.kind is InnerProduct
+        // Depthwise 3x3 layers run a kernel of their own on dense weights.
+        func isCompact(_ layer: Layer, _ s: LayerShapes) -> Bool {
+            if let c = layer.kind as? Convolution {
+                return !(c.groups == s.inputs[0].channels && c.groups == c.outputChannels && c.kernel == Spatial(3)
+                         && (c.stride == Spatial(1) || c.stride == Spatial(2)) && c.dilation == Spatial(1) && s.inputs[0].rank == 4)
+            }
+            return layer.kind is InnerProduct
         }
+        let compactKinds = zip(model.network.layers, shapes.layers).filter { isCompact($0, $1) }
         let weighted = compactKinds.compactMap { layer, layerShapes in
             layerShapes.weight.flatMap { shape in model.parameters[layer.name].map { (layer.name, $0, shape[0]) } }
         }
         var generic: [String: (weights: [Float], bias: [Float])] = [:]
         for (layer, layerShapes) in zip(model.network.layers, shapes.layers)
-        where layerShapes.weight != nil && !(layer.kind is Convolution || layer.kind is InnerProduct) {
+        where layerShapes.weight != nil && !isCompact(layer, layerShapes) {
             if let p = model.parameters[layer.name] { generic[layer.name] = (p.weights.denseValues(), p.bias) }
         }
         genericWeights = generic

@@ -141,6 +141,32 @@ extension CompressedProgram {
         case softmax(input: View, output: View)
         /// Any other operator: its dense kernel on dense copies of its blobs.
         case generic(Generic)
+        /// A depthwise 3x3 convolution (stride 1 or 2) straight from the input planes.
+        case depthwise(Depthwise)
+        /// An element-wise sum, product, maximum or minimum of planes (residual
+        /// connections, squeeze-and-excitation gates) straight between layouts.
+        case combine(Combine)
+    }
+
+    struct Depthwise: Sendable {
+        let name: String
+        let input: View
+        let output: View
+        let stride: Int
+        let padTop: Int, padLeft: Int
+        /// Nine weights per channel, then the biases.
+        let weights: [Float]
+        let bias: [Float]
+        let activation: Activation
+    }
+
+    struct Combine: Sendable {
+        let inputs: [View]
+        /// Operands that are one value per plane.
+        let broadcast: [Bool]
+        let output: View
+        let operation: UInt8
+        let activation: Activation
     }
 
     /// An operator without a fast path: its inputs are copied from their
@@ -277,9 +303,13 @@ private struct Planner {
         case copy(input: Int, output: Int, activation: Activation)
         case softmax(input: Int, output: Int)
         case generic(layer: Layer, LayerShapes, inputs: [Int], outputs: [Int])
+        case depthwise(layer: Layer, Convolution, input: Int, output: Int, relu: Activation?)
+        case combine(Eltwise.Operation, inputs: [Int], broadcast: [Bool], output: Int, relu: Activation?)
 
         var reads: [Int] {
             switch self {
+            case .depthwise(_, _, let i, _, _): [i]
+            case .combine(_, let inputs, _, _, _): inputs
             case .convolution(_, _, _, let i, _, _, _, _), .innerProduct(_, _, let i, _, _), .pool(_, _, let i, _),
                  .copy(let i, _, _), .softmax(let i, _): [i]
             case .generic(_, _, let inputs, _): inputs
@@ -294,6 +324,7 @@ private struct Planner {
             case .convolution(_, _, _, _, let o, _, _, _), .innerProduct(_, _, _, let o, _), .pool(_, _, _, let o),
                  .copy(_, let o, _), .softmax(_, let o): [o]
             case .generic(_, _, _, let outputs): outputs
+            case .depthwise(_, _, _, let o, _), .combine(_, _, _, let o, _): [o]
             }
         }
     }
@@ -546,6 +577,24 @@ private struct Planner {
         layerName = layer.name
         let fourDimensional = s.inputs.allSatisfy({ $0.rank == 4 }) && s.outputs.allSatisfy({ $0.rank == 4 })
         switch layer.kind {
+        case let p as Convolution where fourDimensional && p.groups == s.inputs[0].channels && p.groups == p.outputChannels
+            && p.kernel == Spatial(3) && (p.stride == Spatial(1) || p.stride == Spatial(2)) && p.dilation == Spatial(1):
+            let output = newBlob(s.outputs[0])
+            let st = blobs[input].storage
+            storages[st].padHeight = max(storages[st].padHeight, p.padding.height, p.paddingEnd.height)
+            storages[st].padWidth = max(storages[st].padWidth, p.padding.width, p.paddingEnd.width)
+            emit(.depthwise(layer: layer, p, input: input, output: output, relu: nil))
+            current[top] = output
+        case let e as Eltwise where fourDimensional && e.constant.isEmpty && e.operation != .difference && e.operation != .quotient
+            && s.inputs.allSatisfy({ $0 == s.outputs[0] || ($0.height == 1 && $0.width == 1 && $0.channels == s.outputs[0].channels) })
+            && s.inputs.contains(s.outputs[0]):
+            let output = newBlob(s.outputs[0])
+            // A full plane first, so the gate's single value combines into it.
+            var order = Array(s.inputs.indices)
+            if let full = order.firstIndex(where: { s.inputs[$0] == s.outputs[0] }) { order.swapAt(0, full) }
+            emit(.combine(e.operation, inputs: order.map { bottoms[$0]! }, broadcast: order.map { s.inputs[$0] != s.outputs[0] },
+                          output: output, relu: nil))
+            current[top] = output
         case let p as Convolution where fourDimensional:
             let output = newBlob(s.outputs[0])
             var phases: Int?
@@ -606,6 +655,18 @@ private struct Planner {
                 case .innerProduct(let l, let sh, let i, let o, let existing):
                     if let combined = activation.after(existing ?? .identity) {
                         pending[last] = .innerProduct(layer: l, sh, input: i, output: o, relu: combined)
+                        current[top] = input
+                        return
+                    }
+                case .depthwise(let l, let p, let i, let o, let existing):
+                    if let combined = activation.after(existing ?? .identity) {
+                        pending[last] = .depthwise(layer: l, p, input: i, output: o, relu: combined)
+                        current[top] = input
+                        return
+                    }
+                case .combine(let op, let i, let b, let o, let existing):
+                    if let combined = activation.after(existing ?? .identity) {
+                        pending[last] = .combine(op, inputs: i, broadcast: b, output: o, relu: combined)
                         current[top] = input
                         return
                     }
@@ -853,6 +914,20 @@ private struct Planner {
                 throw .unsupportedTopology("softmax over a padded blob")
             }
             return .softmax(input: x, output: y)
+        case .depthwise(let layer, let p, let i, let o, let relu):
+            guard let dense = network.genericWeights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
+            return .depthwise(.init(name: layer.name, input: view(i), output: view(o), stride: p.stride.height,
+                                    padTop: p.padding.height, padLeft: p.padding.width, weights: dense.weights,
+                                    bias: dense.bias.isEmpty ? [Float](repeating: 0, count: p.outputChannels) : dense.bias,
+                                    activation: relu ?? .identity))
+        case .combine(let op, let i, let b, let o, let relu):
+            let code: UInt8 = switch op {
+            case .sum: 0
+            case .product: 1
+            case .max: 2
+            default: 3
+            }
+            return .combine(.init(inputs: i.map(view), broadcast: b, output: view(o), operation: code, activation: relu ?? .identity))
         case .generic(let layer, let s, let i, let o):
             var one = s
             one.inputs = s.inputs.map { $0.withBatch(1) }
