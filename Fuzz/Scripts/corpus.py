@@ -359,7 +359,7 @@ input: "data"
 input_shape { dim: 1 dim: 1 dim: 3 dim: 3 }
 layer { type: "ReLU" bottom: "data" top: "r" }
 layer { type: "Convolution" bottom: "r" top: "c" convolution_param { num_output: 1 kernel_size: 1 } }
-layer { name: "bn" type: "BatchNorm" bottom: "c" top: "c" }
+layer { name: "th" type: "TanH" bottom: "c" top: "c" }
 """,
     "squeezenet-stem.prototxt": """# SqueezeNet v1.1's stem and first fire module, shrunk.
 name: "SqueezeNet-stem"

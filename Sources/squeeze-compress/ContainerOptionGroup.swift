@@ -14,6 +14,12 @@ struct ContainerOptionGroup: ParsableArguments {
     @Option(help: "Bits per relative index in fully connected layers (1...16).")
     var fcIndexBits: Int = 5
 
+    @Flag(help: "Write no metadata (preprocessing, labels, source and history): the smallest file.")
+    var stripMetadata = false
+
+    /// The metadata to write: `metadata`, or none with `--strip-metadata`.
+    func metadata(_ metadata: ContainerMetadata) -> ContainerMetadata { stripMetadata ? ContainerMetadata() : metadata }
+
     func validate() throws {
         for (name, bits) in [("--conv-index-bits", convIndexBits), ("--fc-index-bits", fcIndexBits)] where !(1...16).contains(bits) {
             throw ValidationError("\(name) must be between 1 and 16, got \(bits)")

@@ -48,7 +48,7 @@ struct Import: ParsableCommand {
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: onnx ?? weights ?? ""),
                                           prototxt: prototxt.map { URL(fileURLWithPath: $0) })
-        try ContainerWriting.write(loaded.model, metadata: loaded.metadata, to: output, options: container.options,
+        try ContainerWriting.write(loaded.model, metadata: container.metadata(loaded.metadata), to: output, options: container.options,
                                    from: loaded.summary)
     }
 }
@@ -72,7 +72,7 @@ struct Encode: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
-        try ContainerWriting.write(loaded.model, metadata: loaded.metadata, to: output, options: container.options, from: input)
+        try ContainerWriting.write(loaded.model, metadata: container.metadata(loaded.metadata), to: output, options: container.options, from: input)
     }
 }
 
@@ -98,7 +98,7 @@ struct Decode: ParsableCommand {
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         print("\(input): \(bytes.count) bytes decoded in \(String(format: "%.1f", ms)) ms")
-        try ContainerWriting.write(contents.model, metadata: contents.metadata, to: output,
+        try ContainerWriting.write(contents.model, metadata: container.metadata(contents.metadata), to: output,
                                    options: container.options(defaultCodec: .raw), from: input)
     }
 }

@@ -91,7 +91,7 @@ struct Prune: ParsableCommand {
         let progress = StageProgress(quiet: json)
         let outcome = try PruneStage.run(loaded.model, plan: plan, steps: steps, retraining: retraining, evaluation: evaluation,
                                          threads: threads, observer: progress.observer)
-        let encoding = try SqueezeContainer.encode(outcome.model, metadata: loaded.metadata, options: container.options)
+        let encoding = try SqueezeContainer.encode(outcome.model, metadata: container.metadata(loaded.metadata), options: container.options)
         try AtomicFile.write(Data(encoding.bytes), to: URL(fileURLWithPath: output))
         if json {
             try JSONOutput.print(PruneJSON(output: output, bytes: encoding.bytes.count, accuracyBefore: outcome.accuracyBefore,

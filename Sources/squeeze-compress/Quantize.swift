@@ -91,7 +91,7 @@ struct Quantize: ParsableCommand {
                                             finetune: finetuning, evaluation: evaluation, threads: threads,
                                             observer: progress.observer)
         let before = try SqueezeContainer.encode(outcome.quantized, options: container.options).bytes.count
-        let encoding = try SqueezeContainer.encode(outcome.model, metadata: loaded.metadata, options: container.options)
+        let encoding = try SqueezeContainer.encode(outcome.model, metadata: container.metadata(loaded.metadata), options: container.options)
         if let svg {
             let panels = outcome.layers.map { layer in
                 HistogramPanel(title: "\(layer.name) (\(layer.bits) bits)",

@@ -98,20 +98,7 @@ public struct Slice: Operator, Hashable {
         let outputSize: Int
 
         private func forEach(_ body: (_ o: Int, _ i: Int) -> Void) {
-            var index = [Int](repeating: 0, count: counts.count)
-            var offset = origin
-            for o in 0..<outputSize {
-                body(o, offset)
-                var axis = counts.count - 1
-                while axis >= 0 {
-                    index[axis] += 1
-                    offset += strides[axis]
-                    if index[axis] < counts[axis] { break }
-                    offset -= strides[axis] * counts[axis]
-                    index[axis] = 0
-                    axis -= 1
-                }
-            }
+            StridedWalk(counts: counts, strides: strides, origin: origin).forEach(body)
         }
 
         func forward(_ a: ForwardArguments) {

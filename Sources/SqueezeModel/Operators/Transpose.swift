@@ -47,20 +47,7 @@ public struct Transpose: Operator, Hashable {
         let size: Int
 
         private func forEach(_ body: (_ o: Int, _ i: Int) -> Void) {
-            var index = [Int](repeating: 0, count: output.count)
-            var offset = 0
-            for o in 0..<size {
-                body(o, offset)
-                var axis = output.count - 1
-                while axis >= 0 {
-                    index[axis] += 1
-                    offset += strides[axis]
-                    if index[axis] < output[axis] { break }
-                    offset -= strides[axis] * output[axis]
-                    index[axis] = 0
-                    axis -= 1
-                }
-            }
+            StridedWalk(counts: output, strides: strides, origin: 0).forEach(body)
         }
 
         func forward(_ a: ForwardArguments) {
