@@ -110,3 +110,38 @@ private func combine(_ a: Float, _ b: Float, _ operation: UInt8) -> Float {
     default: min(a, b)
     }
 }
+
+/// A dense pointwise (1x1) convolution of `inputs` planes into the output
+/// planes `channels` (a range of output channels), written straight into the
+/// output layout with `bias` and `activation`: per output row, each output
+/// channel's eight-wide runs take one multiply-add per input plane, reading
+/// input rows that stay in L1. Suits wide planes with few input channels
+/// (MobileNet's early expansions), where a GEMM is bound by its packing.
+public func pointwisePlanes(inputs: Int, input: UnsafePointer<Float>, inputLayout: PlaneLayout,
+                            weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: Activation,
+                            channels: Range<Int>, output: UnsafeMutablePointer<Float>, outputLayout: PlaneLayout,
+                            scratch: UnsafeMutablePointer<Float>) {
+    let width = outputLayout.width
+    for m in channels {
+        let w = weights + m * inputs
+        writePlane(outputLayout, output: output + m * outputLayout.planeStride, bias: bias[m], activation: activation) { y in
+            let row = input + inputLayout.origin + y * inputLayout.rowStride
+            var x = 0
+            while x + 8 <= width {
+                var sum = SIMD8<Float>()
+                for k in 0..<inputs {
+                    sum += SIMD8(repeating: w[k]) * UnsafeRawPointer(row + k * inputLayout.planeStride + x).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                UnsafeMutableRawPointer(scratch + x).storeBytes(of: sum, as: SIMD8<Float>.self)
+                x += 8
+            }
+            while x < width {
+                var sum: Float = 0
+                for k in 0..<inputs { sum += w[k] * row[k * inputLayout.planeStride + x] }
+                scratch[x] = sum
+                x += 1
+            }
+            return UnsafePointer(scratch)
+        }
+    }
+}

@@ -53,6 +53,11 @@ public struct PlaneLayout: Sendable, Hashable {
     @inline(__always) public var planeStride: Int { shiftedCopies * copyStride }
     /// The offset of value (0, 0) from the start of the plane.
     @inline(__always) public var origin: Int { padHeight * rowStride + padWidth }
+    /// Whether a plane's values are one run (no border, no row padding, one
+    /// copy), so a plane is a GEMM row with the plane stride as its stride.
+    @inline(__always) public var isRowDense: Bool {
+        padHeight == 0 && padWidth == 0 && rowStride == width && shiftedCopies == 1
+    }
     /// Whether planes are stored packed, without a border.
     @inline(__always) public var isDense: Bool { padHeight == 0 && padWidth == 0 && planeStride == height * width }
 }

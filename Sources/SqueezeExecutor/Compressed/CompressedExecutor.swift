@@ -157,6 +157,8 @@ public final class CompressedExecutor: InferenceEngine {
                     }
                 }
             }
+        case .gemm(let g):
+            runGemm(g)
         case .combine(let m):
             let width = m.output.layout.width
             forChunks(of: m.output.channels, batch: batch) { n, c, count in
@@ -217,6 +219,60 @@ public final class CompressedExecutor: InferenceEngine {
             for n in 0..<batch {
                 softmax(outer: 1, classes: x.channels, inner: x.layout.planeStride, input: a + x.plane(n, 0),
                         output: a + y.plane(n, 0))
+            }
+        }
+    }
+
+    /// `Y = W X` per image with OpenBLAS (its threads, as many as the
+    /// program's), then bias and activation on the store into the output layout.
+    private func runGemm(_ g: CompressedProgram.Gemm) {
+        if g.direct {
+            let a = arena.baseAddress!, width = g.output.layout.width
+            g.weights.withUnsafeBufferPointer { w in
+                g.bias.withUnsafeBufferPointer { b in
+                    forChunks(of: g.output.channels, batch: program.batchSize, chunk: 4) { n, c, count in
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: width + 8) { scratch in
+                            pointwisePlanes(inputs: g.input.channels, input: a + g.input.plane(n, 0), inputLayout: g.input.layout,
+                                            weights: w.baseAddress!, bias: b.baseAddress!, activation: g.activation,
+                                            channels: c..<(c + count), output: a + g.output.plane(n, 0),
+                                            outputLayout: g.output.layout, scratch: scratch.baseAddress!)
+                        }
+                    }
+                }
+            }
+            return
+        }
+        // OpenBLAS runs as many threads as the program (changing its count
+        // costs more than a small GEMM: only when it differs).
+        if BLAS.threadCount != program.threads { BLAS.threadCount = program.threads }
+        let a = arena.baseAddress!
+        let plane = g.input.layout.height * g.input.layout.width, k = g.input.channels, m = g.output.channels
+        let outPlane = g.output.layout.height * g.output.layout.width
+        let scratch = genericScratch.baseAddress!
+        let needsDense = !g.input.layout.isRowDense || g.geometry != nil
+        let columns = scratch + (needsDense ? k * plane : 0)
+        let product = columns + (g.geometry.map { $0.columnRows * $0.columnCount } ?? 0)
+        for n in 0..<program.batchSize {
+            var source = UnsafePointer(a + g.input.plane(n, 0)), ldb = g.input.layout.planeStride
+            if needsDense {
+                copyPlanes(k, input: a + g.input.plane(n, 0), inputLayout: g.input.layout, output: scratch,
+                           outputLayout: PlaneLayout(height: g.input.layout.height, width: g.input.layout.width))
+                source = UnsafePointer(scratch)
+                ldb = plane
+            }
+            g.weights.withUnsafeBufferPointer { w in
+                if let geometry = g.geometry {
+                    SqueezeKernels.convolve(geometry, images: 1, groups: 1, outputChannels: m, weights: w.baseAddress!, bias: nil,
+                             input: source, output: product, columns: columns)
+                } else {
+                    BLAS.gemm(m: m, n: plane, k: k, a: w.baseAddress!, lda: k, b: source, ldb: ldb, beta: 0, c: product, ldc: plane)
+                }
+            }
+            forChunks(of: m, batch: 1) { _, c, count in
+                for row in c..<(c + count) {
+                    storeGridPlane(product + row * outPlane, gridWidth: g.output.layout.width, bias: g.bias[row],
+                                   activation: g.activation, output: a + g.output.plane(n, row), layout: g.output.layout)
+                }
             }
         }
     }

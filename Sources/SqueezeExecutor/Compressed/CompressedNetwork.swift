@@ -1,3 +1,4 @@
+import SqueezeKernels
 import SqueezeModel
 
 /// A network whose weighted layers are held in the compact run-time form:
@@ -14,6 +15,24 @@ public final class CompressedNetwork: Sendable {
     /// Expanded weights and biases of weighted layers that run as generic
     /// steps (no compact kernel reads them).
     let genericWeights: [String: (weights: [Float], bias: [Float])]
+    /// Convolutions that run as dense GEMM.
+    let gemmLayers: Set<String>
+
+    /// Weights at least this dense make a convolution a GEMM: the
+    /// sparse kernels pay per stored entry what GEMM pays per weight.
+    static let gemmDensity = 0.6
+
+    /// A 1x1 convolution, stride 1, no padding, one group, on NCHW.
+    static func isPointwise(_ c: Convolution, _ s: LayerShapes) -> Bool {
+        c.kernel == Spatial(1) && c.stride == Spatial(1) && c.padding == Spatial(0) && c.paddingEnd == Spatial(0)
+            && c.groups == 1 && s.inputs[0].rank == 4
+    }
+
+    /// A depthwise 3x3 convolution of stride 1 or 2 on NCHW.
+    static func isDepthwise3x3(_ c: Convolution, _ s: LayerShapes) -> Bool {
+        c.groups == s.inputs[0].channels && c.groups == c.outputChannels && c.kernel == Spatial(3)
+            && (c.stride == Spatial(1) || c.stride == Spatial(2)) && c.dilation == Spatial(1) && s.inputs[0].rank == 4
+    }
 
     /// Converts `model` (validated first) into the compact form.
     ///
@@ -24,11 +43,22 @@ public final class CompressedNetwork: Sendable {
         do { shapes = try model.validate() } catch { throw .invalidModel(error) }
         network = model.network
         // Depthwise 3x3 layers run a kernel of their own on dense weights.
-        func isCompact(_ layer: Layer, _ s: LayerShapes) -> Bool {
-            if let c = layer.kind as? Convolution {
-                return !(c.groups == s.inputs[0].channels && c.groups == c.outputChannels && c.kernel == Spatial(3)
-                         && (c.stride == Spatial(1) || c.stride == Spatial(2)) && c.dilation == Spatial(1) && s.inputs[0].rank == 4)
+        // Nearly dense float convolutions run as GEMM (with im2col unless
+        // pointwise) on expanded weights
+        // (shared ones keep their one-byte codes: expanded, they would take
+        // four times the memory).
+        var gemm = Set<String>()
+        for (layer, s) in zip(model.network.layers, shapes.layers) {
+            if let c = layer.kind as? Convolution, c.groups == 1, s.inputs[0].rank == 4, let p = model.parameters[layer.name],
+               !p.weights.isShared, p.weights.elementCount > 0,
+               Double(p.weights.nonZeroCount) >= Self.gemmDensity * Double(p.weights.elementCount) {
+                gemm.insert(layer.name)
             }
+        }
+        gemmLayers = gemm
+        func isCompact(_ layer: Layer, _ s: LayerShapes) -> Bool {
+            if gemm.contains(layer.name) { return false }
+            if let c = layer.kind as? Convolution { return !Self.isDepthwise3x3(c, s) }
             return layer.kind is InnerProduct
         }
         let compactKinds = zip(model.network.layers, shapes.layers).filter { isCompact($0, $1) }
@@ -60,8 +90,12 @@ public final class CompressedNetwork: Sendable {
     }
 
     /// Bytes of weight data held: gaps, codes (or values), codebooks, biases and
-    /// row starts of every weighted layer.
-    public var weightBytes: Int { weights.values.reduce(0) { $0 + $1.residentBytes } }
+    /// row starts of every compact layer, and the float32 weights and biases
+    /// of the layers that run on expanded weights (GEMM, depthwise, generic).
+    public var weightBytes: Int {
+        weights.values.reduce(0) { $0 + $1.residentBytes }
+            + genericWeights.values.reduce(0) { $0 + 4 * ($1.weights.count + $1.bias.count) }
+    }
 
     /// Non-zero weights held.
     public var weightCount: Int { weights.values.reduce(0) { $0 + $1.weightCount } }
@@ -79,6 +113,9 @@ public final class CompressedNetwork: Sendable {
         guard (1...4096).contains(batchSize) else { throw .invalidBatchSize(batchSize) }
         guard (1...256).contains(threads) else { throw .invalidThreadCount(threads) }
         guard kernels.isSupported else { throw .kernelsUnsupported(kernels) }
+        if !gemmLayers.isEmpty {
+            do { try BLAS.load() } catch { throw .blasUnavailable(error.description) }
+        }
         let program = try CompressedProgram(network: self, batchSize: batchSize, threads: threads, kernels: kernels)
         do { try memoryLimit.check(program.memoryEstimate(engines: 1)) } catch { throw .resource(error) }
         return program

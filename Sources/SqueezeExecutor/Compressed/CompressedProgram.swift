@@ -143,6 +143,8 @@ extension CompressedProgram {
         case generic(Generic)
         /// A depthwise 3x3 convolution (stride 1 or 2) straight from the input planes.
         case depthwise(Depthwise)
+        /// A nearly dense pointwise convolution as one GEMM per image.
+        case gemm(Gemm)
         /// An element-wise sum, product, maximum or minimum of planes (residual
         /// connections, squeeze-and-excitation gates) straight between layouts.
         case combine(Combine)
@@ -158,6 +160,31 @@ extension CompressedProgram {
         let weights: [Float]
         let bias: [Float]
         let activation: Activation
+    }
+
+    struct Gemm: Sendable {
+        let name: String
+        let input: View
+        let output: View
+        /// `[out, in]` row-major, and the biases.
+        let weights: [Float]
+        let bias: [Float]
+        let activation: Activation
+        /// The convolution's geometry when it is not pointwise (im2col first).
+        let geometry: ConvolutionGeometry?
+
+        /// A pointwise convolution over wide planes with few input channels:
+        /// a direct kernel (`pointwisePlanes`) instead of a GEMM.
+        var direct: Bool { geometry == nil && output.layout.width >= 16 && input.channels <= 64 }
+
+        /// Floats of scratch per image: the input made dense when its planes
+        /// are not (always before im2col), the column matrix, and the product.
+        var scratchPerImage: Int {
+            let plane = input.layout.height * input.layout.width
+            let dense = input.layout.isRowDense && geometry == nil ? 0 : input.channels * plane
+            let columns = geometry.map { $0.columnRows * $0.columnCount } ?? 0
+            return dense + columns + output.channels * output.layout.height * output.layout.width
+        }
     }
 
     struct Combine: Sendable {
@@ -304,11 +331,12 @@ private struct Planner {
         case softmax(input: Int, output: Int)
         case generic(layer: Layer, LayerShapes, inputs: [Int], outputs: [Int])
         case depthwise(layer: Layer, Convolution, input: Int, output: Int, relu: Activation?)
+        case gemm(layer: Layer, Convolution, input: Int, output: Int, relu: Activation?)
         case combine(Eltwise.Operation, inputs: [Int], broadcast: [Bool], output: Int, relu: Activation?)
 
         var reads: [Int] {
             switch self {
-            case .depthwise(_, _, let i, _, _): [i]
+            case .depthwise(_, _, let i, _, _), .gemm(_, _, let i, _, _): [i]
             case .combine(_, let inputs, _, _, _): inputs
             case .convolution(_, _, _, let i, _, _, _, _), .innerProduct(_, _, let i, _, _), .pool(_, _, let i, _),
                  .copy(let i, _, _), .softmax(let i, _): [i]
@@ -324,7 +352,7 @@ private struct Planner {
             case .convolution(_, _, _, _, let o, _, _, _), .innerProduct(_, _, _, let o, _), .pool(_, _, _, let o),
                  .copy(_, let o, _), .softmax(_, let o): [o]
             case .generic(_, _, _, let outputs): outputs
-            case .depthwise(_, _, _, let o, _), .combine(_, _, _, let o, _): [o]
+            case .depthwise(_, _, _, let o, _), .gemm(_, _, _, let o, _), .combine(_, _, _, let o, _): [o]
             }
         }
     }
@@ -486,8 +514,11 @@ private struct Planner {
             if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
         }
         let genericScratch = steps.reduce(0) { size, step in
-            if case .generic(let g) = step { return max(size, g.scratchSize) }
-            return size
+            switch step {
+            case .generic(let g): max(size, g.scratchSize)
+            case .gemm(let g): max(size, g.scratchPerImage)
+            default: size
+            }
         }
         var partialSizes = CompressedProgram.PartialSums.ScratchSize()
         if batchSize == 1, threads > 1 {
@@ -577,8 +608,11 @@ private struct Planner {
         layerName = layer.name
         let fourDimensional = s.inputs.allSatisfy({ $0.rank == 4 }) && s.outputs.allSatisfy({ $0.rank == 4 })
         switch layer.kind {
-        case let p as Convolution where fourDimensional && p.groups == s.inputs[0].channels && p.groups == p.outputChannels
-            && p.kernel == Spatial(3) && (p.stride == Spatial(1) || p.stride == Spatial(2)) && p.dilation == Spatial(1):
+        case let p as Convolution where fourDimensional && network.gemmLayers.contains(layer.name):
+            let output = newBlob(s.outputs[0])
+            emit(.gemm(layer: layer, p, input: input, output: output, relu: nil))
+            current[top] = output
+        case let p as Convolution where fourDimensional && CompressedNetwork.isDepthwise3x3(p, s):
             let output = newBlob(s.outputs[0])
             let st = blobs[input].storage
             storages[st].padHeight = max(storages[st].padHeight, p.padding.height, p.paddingEnd.height)
@@ -661,6 +695,12 @@ private struct Planner {
                 case .depthwise(let l, let p, let i, let o, let existing):
                     if let combined = activation.after(existing ?? .identity) {
                         pending[last] = .depthwise(layer: l, p, input: i, output: o, relu: combined)
+                        current[top] = input
+                        return
+                    }
+                case .gemm(let l, let p, let i, let o, let existing):
+                    if let combined = activation.after(existing ?? .identity) {
+                        pending[last] = .gemm(layer: l, p, input: i, output: o, relu: combined)
                         current[top] = input
                         return
                     }
@@ -920,6 +960,13 @@ private struct Planner {
                                     padTop: p.padding.height, padLeft: p.padding.width, weights: dense.weights,
                                     bias: dense.bias.isEmpty ? [Float](repeating: 0, count: p.outputChannels) : dense.bias,
                                     activation: relu ?? .identity))
+        case .gemm(let layer, let p, let i, let o, let relu):
+            guard let dense = network.genericWeights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
+            let x = shapes.layers[network.network.layerIndex(named: layer.name) ?? 0].inputs[0]
+            let pointwise = CompressedNetwork.isPointwise(p, LayerShapes(inputs: [x], outputs: []))
+            return .gemm(.init(name: layer.name, input: view(i), output: view(o), weights: dense.weights,
+                               bias: dense.bias.isEmpty ? [Float](repeating: 0, count: p.outputChannels) : dense.bias,
+                               activation: relu ?? .identity, geometry: pointwise ? nil : p.geometry(input: x)))
         case .combine(let op, let i, let b, let o, let relu):
             let code: UInt8 = switch op {
             case .sum: 0

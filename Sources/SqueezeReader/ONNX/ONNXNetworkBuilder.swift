@@ -82,7 +82,7 @@ public struct ONNXNetworkBuilder {
         let network = Network(name: onnx.graphName, inputs: [networkInput], layers: layers)
         let model = Model(network: network, parameters: parameters)
         do { try model.validate() } catch { throw .invalidNetwork(file: source, reason: error.description) }
-        return model
+        return try Self.restoringCompression(model, from: onnx, source: source)
     }
 
     // MARK: Tensors
