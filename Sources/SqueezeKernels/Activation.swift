@@ -86,7 +86,8 @@ public struct Activation: Sendable, Hashable {
         case .relu:
             return v.replacing(with: v * a, where: v .< 0)
         case .clip:
-            return v.clamped(lowerBound: SIMD8(repeating: a), upperBound: SIMD8(repeating: b))
+            // Not `clamped`: it traps when a > b, which ONNX allows (every value becomes b).
+            return pointwiseMin(pointwiseMax(v, SIMD8(repeating: a)), SIMD8(repeating: b))
         case .hardSigmoid:
             let zero = SIMD8<Float>(repeating: 0), one = SIMD8<Float>(repeating: 1)
             let linear: SIMD8<Float> = v * a + SIMD8(repeating: b)

@@ -83,7 +83,8 @@ public struct Network: Hashable, Sendable {
         var consumed = Set<String>()
         var outputs: [String] = []
         for layer in layers.reversed() {
-            for top in layer.tops where !consumed.contains(top) && !outputs.contains(top) {
+            // Reversed here as the layers are, so the final reversal restores their order.
+            for top in layer.tops.reversed() where !consumed.contains(top) && !outputs.contains(top) {
                 outputs.append(top)
             }
             // A blob read by a later layer is not an output, unless rewritten after.

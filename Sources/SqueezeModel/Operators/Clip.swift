@@ -30,8 +30,9 @@ public struct Clip: Operator, Hashable {
     public var placement: OutputPlacement { .inPlace }
 
     public func shapes(for inputs: [TensorShape], layer: String) throws(ModelError) -> LayerShapes {
-        guard !minimum.isNaN, !maximum.isNaN, minimum <= maximum else {
-            throw .invalidParameter(layer: layer, reason: "clip bounds \(minimum)...\(maximum) are not a range")
+        // min > max is allowed: every value becomes max, as ONNX defines it.
+        guard !minimum.isNaN, !maximum.isNaN else {
+            throw .invalidParameter(layer: layer, reason: "clip bounds \(minimum) and \(maximum) must be numbers")
         }
         return try sameShape(inputs, layer: layer)
     }

@@ -79,6 +79,17 @@ public struct ONNXNetworkBuilder {
             }
             try add(node)
         }
+        // The engines run to the last blob no layer reads: when the graph's
+        // declared output is not that one (a Split whose other part nobody
+        // reads), an identity layer at the end makes it so.
+        if onnx.outputs.count == 1, let declared = onnx.outputs.first?.name,
+           Network(name: "", inputs: [networkInput], layers: layers).outputNames.last != resolve(declared) {
+            let source = resolve(declared)
+            guard shapes[source] != nil else { throw failure(nil, "the graph's output '\(declared)' is not computed by the network") }
+            var name = "output", k = 2
+            while layerNames.contains(name) { name = "output_\(k)"; k += 1 }
+            layers.append(Layer(name: name, kind: Dropout(ratio: 0), bottoms: [source], tops: [declared == source ? declared + "_out" : declared]))
+        }
         let network = Network(name: onnx.graphName, inputs: [networkInput], layers: layers)
         let model = Model(network: network, parameters: parameters)
         do { try model.validate() } catch { throw .invalidNetwork(file: source, reason: error.description) }
@@ -157,6 +168,9 @@ public struct ONNXNetworkBuilder {
             try constantNode(node)
         case "Identity", "Dropout":
             guard let x = input(node, 0) else { throw failure(node, "no input") }
+            if node.opType == "Dropout", let mode = try constantInput(node, 2, "training_mode"), ints(mode).first ?? 0 != 0 {
+                throw failure(node, "training_mode=1 is not supported (the model runs for inference)")
+            }
             if node.outputs.count > 1, readers[node.outputs[1], default: 0] > 0 {
                 throw failure(node, "the dropout mask output is not supported")
             }
@@ -332,7 +346,12 @@ public struct ONNXNetworkBuilder {
         var bias: [Float]?
         if node.opType == "Gemm", let c = try constantInput(node, 2, "the bias") {
             let cv = floats(c)
-            guard cv.count == n || cv.count == 1 else { throw failure(node, "bias of \(cv.count) values for \(n) outputs") }
+            // Only a C that is the same for every row is a bias: [n], [1, n] or a scalar.
+            let perRow = c.dimensions.count <= 2 && c.dimensions.dropLast().allSatisfy { $0 == 1 }
+                && (c.dimensions.last.map { $0 == n || $0 == 1 } ?? true)
+            guard perRow, cv.count == n || cv.count == 1 else {
+                throw failure(node, "a C of shape \(c.dimensions) is not a bias of \(n) outputs")
+            }
             bias = (0..<n).map { beta * cv[cv.count == 1 ? 0 : $0] }
         }
         try emit(node, InnerProduct(outputCount: n, hasBias: bias != nil), bottoms: [x0],
@@ -533,14 +552,27 @@ public struct ONNXNetworkBuilder {
             case "Reshape":
                 guard let s = inputs.count > 1 ? inputs[1] : nil else { return nil }
                 dims = ints(s)
+                for (axis, d) in dims.enumerated() where d == 0 {
+                    guard axis < t.dimensions.count else { return nil }
+                    dims[axis] = t.dimensions[axis]
+                }
                 if let k = dims.firstIndex(of: -1) {
                     let known = dims.enumerated().reduce(1) { $1.offset == k ? $0 : $0 * max($1.element, 1) }
                     dims[k] = known > 0 ? count / known : 0
                 }
             case "Flatten":
-                dims = [1, count]
+                var axis = try node.int("axis") ?? 1
+                if axis < 0 { axis += t.dimensions.count }
+                guard (0...t.dimensions.count).contains(axis) else { return nil }
+                dims = [t.dimensions[..<axis].reduce(1, *), t.dimensions[axis...].reduce(1, *)]
             case "Squeeze":
-                dims = t.dimensions.filter { $0 != 1 }
+                var axes = try node.ints("axes") ?? []
+                if inputs.count > 1, let a = inputs[1] { axes = ints(a) }
+                let rank = t.dimensions.count
+                let normalized = Set(axes.map { $0 < 0 ? $0 + rank : $0 })
+                dims = t.dimensions.enumerated().filter { axis, d in
+                    normalized.isEmpty ? d != 1 : !normalized.contains(axis)
+                }.map(\.element)
             default:
                 var axes = try node.ints("axes") ?? []
                 if inputs.count > 1, let a = inputs[1] { axes = ints(a) }
