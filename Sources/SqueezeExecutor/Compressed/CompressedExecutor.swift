@@ -242,9 +242,10 @@ public final class CompressedExecutor: InferenceEngine {
             }
             return
         }
-        // OpenBLAS runs as many threads as the program (changing its count
-        // costs more than a small GEMM: only when it differs).
-        if BLAS.threadCount != program.threads { BLAS.threadCount = program.threads }
+        // The executor's threads each run a band of rows through a
+        // one-thread OpenBLAS: its own threads would fight the pool's for the
+        // cores (two of each on 2 cores ran 5x slower than one).
+        if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
         let a = arena.baseAddress!
         let plane = g.input.layout.height * g.input.layout.width, k = g.input.channels, m = g.output.channels
         let outPlane = g.output.layout.height * g.output.layout.width
@@ -260,12 +261,19 @@ public final class CompressedExecutor: InferenceEngine {
                 source = UnsafePointer(scratch)
                 ldb = plane
             }
+            var b = source, rows = k, columnsCount = plane, ldbUsed = ldb
+            if let geometry = g.geometry {
+                im2col(geometry, input: source, columns: columns)
+                (b, rows, columnsCount, ldbUsed) = (UnsafePointer(columns), geometry.columnRows, geometry.columnCount,
+                                                    geometry.columnCount)
+            }
+            let bands = program.threads, perBand = (m + bands - 1) / bands
             g.weights.withUnsafeBufferPointer { w in
-                if let geometry = g.geometry {
-                    SqueezeKernels.convolve(geometry, images: 1, groups: 1, outputChannels: m, weights: w.baseAddress!, bias: nil,
-                             input: source, output: product, columns: columns)
-                } else {
-                    BLAS.gemm(m: m, n: plane, k: k, a: w.baseAddress!, lda: k, b: source, ldb: ldb, beta: 0, c: product, ldc: plane)
+                pool.run(items: bands) { band, _ in
+                    let first = band * perBand, count = min(perBand, m - first)
+                    guard count > 0 else { return }
+                    BLAS.gemm(m: count, n: columnsCount, k: rows, a: w.baseAddress! + first * rows, lda: rows, b: b, ldb: ldbUsed,
+                              beta: 0, c: product + first * columnsCount, ldc: columnsCount)
                 }
             }
             forChunks(of: m, batch: 1) { _, c, count in
