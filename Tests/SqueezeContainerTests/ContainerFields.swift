@@ -17,10 +17,15 @@ struct ContainerField: CustomStringConvertible {
         case fixed32(leaf: Int)
         /// The `leaf`-th fixed64 (wire type 1) of the `NETW` definition.
         case fixed64(leaf: Int)
+        /// The `leaf`-th scalar of the `GRPH` graph, in file order: a zigzag
+        /// varint (a count, an int, a dimension, a string length), a `u8`
+        /// (a rank, an attribute type) or a float32.
+        case graph(leaf: Int, kind: GraphTokens.Kind)
     }
 
-    /// What the field is, e.g. `LAYR fc_shared: codes stream count` or
-    /// `NETW definition: layer[1].convolution_param.num_output`.
+    /// What the field is, e.g. `LAYR fc_shared: codes stream count`,
+    /// `NETW definition: layer[1].convolution_param.num_output` or
+    /// `GRPH graph: layer[0] (conv1) kernel[1]`.
     var name: String
     /// Where it is.
     var location: Location
@@ -30,9 +35,14 @@ struct ContainerField: CustomStringConvertible {
     /// The walk's values: 0, 1, 2^31-1, 2^32-1 and 2^63-1. A value wider than
     /// the field is clamped to the field's largest (so for a u32 both 2^32-1
     /// and 2^63-1 give 0xFFFFFFFF, for a u8 the last three give 0xFF), and a
-    /// fixed32 inside the definition takes the value's low 32 bits; values
-    /// that coincide after that are walked once. Varints take all five.
+    /// float32 (a fixed32 of the definition, a float of the graph) takes the
+    /// value's low 32 bits; values that coincide after that are walked once.
+    /// Varints of the definition take all five.
     static let walkValues: [UInt64] = [0, 1, 1 << 31 - 1, 1 << 32 - 1, 1 << 63 - 1]
+
+    /// The graph's varints are signed (zigzag): they take the five values and
+    /// -1 and -2^63 too (as bit patterns; -2^63 is the longest varint, ten bytes).
+    static let signedWalkValues: [UInt64] = walkValues + [UInt64(bitPattern: -1), UInt64(bitPattern: Int64.min)]
 
     /// The distinct values this field is set to.
     var values: [UInt64] {
@@ -40,29 +50,51 @@ struct ContainerField: CustomStringConvertible {
         case .fixed(_, let width):
             Self.walkValues.map { min($0, width >= 8 ? .max : (1 << (8 * UInt64(width))) - 1) }
         case .varint, .fixed64: Self.walkValues
-        case .fixed32: Self.walkValues.map { $0 & 0xFFFF_FFFF }
+        case .fixed32, .graph(_, .f32): Self.walkValues.map { $0 & 0xFFFF_FFFF }
+        case .graph(_, .u8): Self.walkValues.map { min($0, 0xFF) }
+        case .graph(_, .varint): Self.signedWalkValues
         }
         var seen = Set<UInt64>()
         return mapped.filter { seen.insert($0).inserted }
+    }
+
+    /// `value` as a label shows it: signed for the graph's varints.
+    func describe(_ value: UInt64) -> String {
+        if case .graph(_, .varint) = location { return "\(Int64(bitPattern: value))" }
+        return "\(value)"
     }
 }
 
 /// Every field of one container, with its bytes.
 ///
 /// The header (major, minor, section count; its CRC is recomputed, not
-/// walked), every section's tag and length, `NETW`'s compression and size
-/// and, when the definition is stored uncompressed and `walkDefinition` is
-/// set, every varint and fixed-width scalar inside the protobuf definition
-/// (through its sub-messages), and in every `LAYR` the name length, storage
-/// kind, rank, each shape dimension, bias count, codebook size, index width
-/// and, per stream, its codec, width, count, alphabet and payload length.
+/// walked), every section's tag and length;
+/// - `GRPH`: its compression and size and, when the graph is stored
+///   uncompressed and `walkDefinition` is set, every count, int, dimension,
+///   string length, rank, attribute type and float of the graph;
+/// - `NETW` (version 1.0): its compression and size and, when the definition
+///   is stored uncompressed and `walkDefinition` is set, every varint and
+///   fixed-width scalar inside the protobuf definition (through its sub-messages);
+/// - `meta`: the entry count and per entry the key length, the type byte and
+///   the value's fields (string lengths, the int, the float, list counts and
+///   every float of a list);
+/// - every `LAYR`: the name length, storage kind, rank, each shape
+///   dimension, bias count, codebook size, index width and, per stream, its
+///   codec, width, count, alphabet and payload length.
 struct ContainerMap {
     /// The container as encoded.
     let bytes: [UInt8]
     /// Its fields, in file order.
     private(set) var fields: [ContainerField] = []
-    /// The parsed definition and where the `NETW` section sits, when walked.
-    private var definition: (message: ProtoMessage, sectionStart: Int, sectionEnd: Int)?
+    /// The parsed network section (the `NETW` definition or the `GRPH`
+    /// graph) and where the section sits, when walked.
+    private var network: (body: NetworkBody, tag: [UInt8], sectionStart: Int, sectionEnd: Int)?
+
+    /// A walked network section's contents.
+    private enum NetworkBody {
+        case definition(ProtoMessage)
+        case graph(GraphTokens)
+    }
 
     /// Why the bytes do not follow docs/FORMAT.md (the map is made of
     /// containers the library wrote, so this is a test failure).
@@ -70,7 +102,8 @@ struct ContainerMap {
         var description: String
     }
 
-    /// Maps `bytes`, a container as `SqueezeContainer.encode` writes it.
+    /// Maps `bytes`, a container as `SqueezeContainer.encode` (or release
+    /// 0.1.0, for version 1.0) writes it.
     init(_ bytes: [UInt8], walkDefinition: Bool) throws {
         self.bytes = bytes
         var r = Cursor(bytes: bytes, offset: 8)
@@ -81,29 +114,47 @@ struct ContainerMap {
         r.offset += 4  // header CRC-32C, recomputed
         for index in 0..<sectionCount {
             let start = r.offset
-            let tag = String(decoding: bytes[r.offset..<(r.offset + 4)], as: UTF8.self)
+            let tagBytes = Array(bytes[r.offset..<(r.offset + 4)])
+            let tag = String(decoding: tagBytes, as: UTF8.self)
             fields.append(r.field("section \(index + 1) (\(tag)): tag", 4))
             let length = Int(r.peek(4))
             fields.append(r.field("section \(index + 1) (\(tag)): length", 4))
             let end = r.offset + length
             switch tag {
-            case "NETW":
+            case "NETW", "GRPH":
+                guard index == 0 else { throw FormatMismatch(description: "\(tag) as section \(index + 1)") }
                 let compression = r.peek(1)
-                fields.append(r.field("NETW: compression", 1))
-                fields.append(r.field("NETW: definition size", 4))
+                let what = tag == "NETW" ? "definition" : "graph"
+                fields.append(r.field("\(tag): compression", 1))
+                let size = Int(r.peek(4))
+                fields.append(r.field("\(tag): \(what) size", 4))
+                guard compression == 0 || compression == 1 else { throw FormatMismatch(description: "\(tag) compression \(compression)") }
+                if compression == 0 {
+                    guard size == end - r.offset else { throw FormatMismatch(description: "\(tag) size \(size), \(end - r.offset) bytes") }
+                }
                 if compression == 0 && walkDefinition {
-                    let message = try ProtoMessage(parsing: bytes[r.offset..<end], type: "NetParameter")
-                    definition = (message, start, end + 4)
-                    fields += message.leaves.enumerated().map { i, leaf in
-                        let location: ContainerField.Location = switch leaf.wire {
-                        case .fixed32: .fixed32(leaf: i)
-                        case .fixed64: .fixed64(leaf: i)
-                        default: .varint(leaf: i)
+                    if tag == "NETW" {
+                        let message = try ProtoMessage(parsing: bytes[r.offset..<end], type: "NetParameter")
+                        network = (.definition(message), tagBytes, start, end + 4)
+                        fields += message.leaves.enumerated().map { i, leaf in
+                            let location: ContainerField.Location = switch leaf.wire {
+                            case .fixed32: .fixed32(leaf: i)
+                            case .fixed64: .fixed64(leaf: i)
+                            default: .varint(leaf: i)
+                            }
+                            return ContainerField(name: "NETW definition: \(leaf.path)", location: location)
                         }
-                        return ContainerField(name: "NETW definition: \(leaf.path)", location: location)
+                    } else {
+                        let graph = try GraphTokens(parsing: Array(bytes[r.offset..<end]))
+                        network = (.graph(graph), tagBytes, start, end + 4)
+                        fields += graph.leaves.enumerated().map { i, leaf in
+                            ContainerField(name: "GRPH graph: \(leaf.name)", location: .graph(leaf: i, kind: graph.kind(of: leaf)))
+                        }
                     }
                 }
                 r.offset = end
+            case "meta":
+                try mapMetadata(&r, end: end)
             case "LAYR":
                 try mapLayer(&r, end: end)
             default:
@@ -113,6 +164,43 @@ struct ContainerMap {
             r.offset += 4  // section CRC-32C, recomputed
         }
         guard r.offset == bytes.count else { throw FormatMismatch(description: "\(bytes.count - r.offset) bytes after the sections") }
+    }
+
+    /// `meta`: `u32` entry count, then per entry `u16` key length, key, `u8`
+    /// type and the value (docs/FORMAT.md).
+    private mutating func mapMetadata(_ r: inout Cursor, end: Int) throws {
+        let count = Int(r.peek(4))
+        fields.append(r.field("meta: entry count", 4))
+        for _ in 0..<count {
+            let keyLength = Int(r.peek(2))
+            let key = String(decoding: bytes[(r.offset + 2)..<(r.offset + 2 + keyLength)], as: UTF8.self)
+            let prefix = "meta '\(key)': "
+            fields.append(r.field(prefix + "key length", 2))
+            r.offset += keyLength
+            let type = r.peek(1)
+            fields.append(r.field(prefix + "type", 1))
+            func string(_ what: String) {
+                let length = Int(r.peek(4))
+                fields.append(r.field(prefix + what + " length", 4))
+                r.offset += length
+            }
+            switch type {
+            case 0: string("string")
+            case 1: fields.append(r.field(prefix + "int", 8))
+            case 2: fields.append(r.field(prefix + "float", 8))
+            case 3:
+                let n = Int(r.peek(4))
+                fields.append(r.field(prefix + "string count", 4))
+                for i in 0..<n { string("string[\(i)]") }
+            case 4:
+                let n = Int(r.peek(4))
+                fields.append(r.field(prefix + "float count", 4))
+                for i in 0..<n { fields.append(r.field(prefix + "float[\(i)]", 8)) }
+            default:
+                throw FormatMismatch(description: "\(prefix)type \(type)")
+            }
+            guard r.offset <= end else { throw FormatMismatch(description: "\(prefix)runs past the section") }
+        }
     }
 
     /// `LAYR`: name, kind, rank, shape, biases, then by kind the codebook,
@@ -168,30 +256,26 @@ struct ContainerMap {
 
     /// The container with `field` set to `value` and every checksum
     /// recomputed (`SqueezeContainer.repairingChecksums`). Setting a value
-    /// inside the definition re-encodes it and fixes up the lengths that
-    /// enclose it: the sub-messages', the definition size and the section length.
+    /// inside the definition or the graph re-encodes it and fixes up the
+    /// lengths that enclose it: the sub-messages' (definition), the
+    /// definition or graph size and the section length.
     func setting(_ field: ContainerField, to value: UInt64) -> [UInt8] {
         var out = bytes
         switch field.location {
         case .fixed(let offset, let width):
             for i in 0..<width { out[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
         case .varint(let leaf), .fixed32(let leaf), .fixed64(let leaf):
-            guard let (message, start, end) = definition else { preconditionFailure("no definition was mapped") }
-            let encoded = message.serialized(replacingLeaf: leaf, with: value)
-            var payload: [UInt8] = [0]
-            payload += littleEndian(UInt64(encoded.count), width: 4)
-            payload += encoded
-            var section = Array(bytes[start..<(start + 4)])  // tag
-            section += littleEndian(UInt64(payload.count), width: 4)
-            section += payload
-            section += [0, 0, 0, 0]  // CRC-32C, recomputed below
-            out = Array(bytes[..<start]) + section + Array(bytes[end...])
+            guard case (.definition(let message), let tag, let start, let end)? = network else {
+                preconditionFailure("no definition was mapped")
+            }
+            out = ContainerBytes.replacingNetworkSection(of: bytes, range: start..<end, tag: tag, compression: 0,
+                                                         size: nil, body: message.serialized(replacingLeaf: leaf, with: value))
+        case .graph(let leaf, _):
+            guard case (.graph(let graph), let tag, let start, let end)? = network else { preconditionFailure("no graph was mapped") }
+            out = ContainerBytes.replacingNetworkSection(of: bytes, range: start..<end, tag: tag, compression: 0,
+                                                         size: nil, body: graph.serialized(replacingLeaf: leaf, with: value))
         }
         return SqueezeContainer.repairingChecksums(out)
-    }
-
-    private func littleEndian(_ value: UInt64, width: Int) -> [UInt8] {
-        (0..<width).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
     }
 
     /// Reads fixed-width fields forward, recording where they are.
@@ -209,6 +293,222 @@ struct ContainerMap {
             defer { offset += width }
             return ContainerField(name: name, location: .fixed(offset: offset, width: width))
         }
+    }
+}
+
+/// Edits of a container's framing, for building the walked containers and
+/// setting fields inside the network section.
+enum ContainerBytes {
+    static func littleEndian(_ value: UInt64, width: Int) -> [UInt8] {
+        (0..<width).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
+    }
+
+    static func load(_ bytes: [UInt8], at offset: Int, width: Int) -> Int {
+        (0..<width).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+    }
+
+    /// `bytes` with the whole section in `range` (tag to CRC) replaced by
+    /// `tag` and a network payload `u8 compression, u32 size, body`; `size`
+    /// defaults to the body's length. The CRC is left zero (callers repair).
+    static func replacingNetworkSection(of bytes: [UInt8], range: Range<Int>, tag: [UInt8], compression: UInt8,
+                                        size: Int?, body: [UInt8]) -> [UInt8] {
+        var payload: [UInt8] = [compression]
+        payload += littleEndian(UInt64(size ?? body.count), width: 4)
+        payload += body
+        var out = Array(bytes[..<range.lowerBound])
+        out.reserveCapacity(bytes.count + payload.count)
+        out += tag
+        out += littleEndian(UInt64(payload.count), width: 4)
+        out += payload
+        out += [0, 0, 0, 0]  // CRC-32C, recomputed by the caller
+        out += bytes[range.upperBound...]
+        return out
+    }
+
+    /// The sections of a container: tag and the range from tag to CRC (inclusive).
+    static func sections(of bytes: [UInt8]) -> [(tag: String, range: Range<Int>)] {
+        var out: [(String, Range<Int>)] = []
+        var offset = SqueezeFormat.headerSize
+        for _ in 0..<load(bytes, at: 12, width: 4) {
+            let length = load(bytes, at: offset + 4, width: 4)
+            out.append((String(decoding: bytes[offset..<(offset + 4)], as: UTF8.self), offset..<(offset + 12 + length)))
+            offset += 12 + length
+        }
+        return out
+    }
+
+    /// The payload of the first section (the network): compression byte, size and body.
+    static func networkPayload(of bytes: [UInt8]) -> (compression: UInt8, size: Int, body: [UInt8]) {
+        let start = SqueezeFormat.headerSize
+        let length = load(bytes, at: start + 4, width: 4)
+        return (bytes[start + 8], load(bytes, at: start + 9, width: 4), Array(bytes[(start + 13)..<(start + 8 + length)]))
+    }
+
+    /// `bytes` with `section` (whole: tag, length, payload, CRC) inserted as
+    /// section `index + 1` and the section count raised; checksums repaired.
+    static func inserting(_ section: [UInt8], at index: Int, into bytes: [UInt8]) -> [UInt8] {
+        let all = sections(of: bytes)
+        let at = index < all.count ? all[index].range.lowerBound : bytes.count
+        var out = Array(bytes[..<at]) + section + Array(bytes[at...])
+        let count = load(bytes, at: 12, width: 4) + 1
+        out.replaceSubrange(12..<16, with: littleEndian(UInt64(count), width: 4))
+        return SqueezeContainer.repairingChecksums(out)
+    }
+
+    /// A whole section with `tag` (four ASCII letters) and `payload`, its CRC zero.
+    static func section(_ tag: String, payload: [UInt8]) -> [UInt8] {
+        Array(tag.utf8) + littleEndian(UInt64(payload.count), width: 4) + payload + [0, 0, 0, 0]
+    }
+}
+
+// MARK: - The GRPH graph
+
+/// A `GRPH` graph (docs/FORMAT.md) read as the flat sequence of what it is
+/// written of: zigzag LEB128 varints (counts, ints, dimensions, string
+/// lengths), `u8`s (ranks, attribute types), float32s and the bytes of
+/// strings. It has no enclosing lengths, so setting one scalar and writing
+/// the sequence out again is the edit: a longer varint shifts what follows.
+struct GraphTokens {
+    /// How a scalar is written.
+    enum Kind: Hashable {
+        case varint
+        case u8
+        case f32
+    }
+
+    /// One item of the graph in file order.
+    enum Token {
+        case varint(Int64)
+        case u8(UInt8)
+        case f32(UInt32)
+        case bytes([UInt8])
+    }
+
+    /// A walkable scalar: which token, and a readable name.
+    struct Leaf {
+        var token: Int
+        var name: String
+    }
+
+    /// Why bytes are not a graph as docs/FORMAT.md describes it.
+    struct Malformed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private(set) var tokens: [Token] = []
+    private(set) var leaves: [Leaf] = []
+
+    func kind(of leaf: Leaf) -> Kind {
+        switch tokens[leaf.token] {
+        case .varint: .varint
+        case .u8: .u8
+        case .f32: .f32
+        case .bytes: preconditionFailure("string bytes are not a leaf")
+        }
+    }
+
+    /// Parses `bytes` by the layout of docs/FORMAT.md and checks that writing
+    /// them out again gives the same bytes (every varint is minimal).
+    init(parsing bytes: [UInt8]) throws {
+        var i = 0
+        func fail(_ what: String) -> Malformed { Malformed(description: "graph: \(what) at byte \(i)") }
+        func varint(_ name: String) throws -> Int64 {
+            var z: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                guard i < bytes.count, shift < 70 else { throw fail("bad varint (\(name))") }
+                let b = bytes[i]
+                i += 1
+                z |= UInt64(b & 0x7F) << shift
+                if b < 0x80 { break }
+                shift += 7
+            }
+            let v = Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
+            leaves.append(Leaf(token: tokens.count, name: name))
+            tokens.append(.varint(v))
+            return v
+        }
+        func count(_ name: String) throws -> Int {
+            let v = try varint(name)
+            guard v >= 0, v <= 1 << 20 else { throw fail("count \(v) (\(name))") }
+            return Int(v)
+        }
+        func u8(_ name: String) throws -> UInt8 {
+            guard i < bytes.count else { throw fail("truncated (\(name))") }
+            defer { i += 1 }
+            leaves.append(Leaf(token: tokens.count, name: name))
+            tokens.append(.u8(bytes[i]))
+            return bytes[i]
+        }
+        func f32(_ name: String) throws {
+            guard bytes.count - i >= 4 else { throw fail("truncated (\(name))") }
+            let bits = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[i + $1]) << (8 * UInt32($1)) }
+            i += 4
+            leaves.append(Leaf(token: tokens.count, name: name))
+            tokens.append(.f32(bits))
+        }
+        func string(_ name: String) throws -> String {
+            let n = try count("\(name) length")
+            guard bytes.count - i >= n else { throw fail("truncated string (\(name))") }
+            let raw = Array(bytes[i..<(i + n)])
+            i += n
+            tokens.append(.bytes(raw))
+            return String(decoding: raw, as: UTF8.self)
+        }
+        _ = try string("network name")
+        for k in 0..<(try count("input count")) {
+            let name = try string("input[\(k)] name")
+            let rank = try u8("input[\(k)] (\(name)) rank")
+            for d in 0..<Int(rank) { _ = try varint("input[\(k)] (\(name)) dim[\(d)]") }
+        }
+        for l in 0..<(try count("layer count")) {
+            let name = try string("layer[\(l)] name")
+            let p = "layer[\(l)] (\(name))"
+            _ = try string("\(p) type")
+            for k in 0..<(try count("\(p) input count")) { _ = try string("\(p) input[\(k)]") }
+            for k in 0..<(try count("\(p) output count")) { _ = try string("\(p) output[\(k)]") }
+            for a in 0..<(try count("\(p) attribute count")) {
+                let key = try string("\(p) attribute[\(a)] name")
+                let q = "\(p) \(key)"
+                switch try u8("\(q) type") {
+                case 0: _ = try varint("\(q) int")
+                case 1: try f32("\(q) float")
+                case 2: for k in 0..<(try count("\(q) count")) { _ = try varint("\(q)[\(k)]") }
+                case 3: for k in 0..<(try count("\(q) count")) { try f32("\(q)[\(k)]") }
+                case 4: _ = try string("\(q) string")
+                case let t: throw fail("attribute type \(t) (\(q))")
+                }
+            }
+        }
+        guard i == bytes.count else { throw fail("\(bytes.count - i) bytes after the last layer") }
+        guard serialized() == bytes else { throw Malformed(description: "graph: writing the parsed graph out again changes it") }
+    }
+
+    /// The graph's bytes with the `leaf`-th scalar set to `value` (a varint
+    /// to `Int64(bitPattern: value)`, a `u8` or float32 to its low bits), or
+    /// unchanged without a leaf.
+    func serialized(replacingLeaf leaf: Int? = nil, with value: UInt64 = 0) -> [UInt8] {
+        let target = leaf.map { leaves[$0].token }
+        var out: [UInt8] = []
+        out.reserveCapacity(tokens.count * 2)
+        for (index, token) in tokens.enumerated() {
+            let hit = index == target
+            switch token {
+            case .varint(let v):
+                var z = UInt64(bitPattern: hit ? Int64(bitPattern: value) : v)
+                z = (z << 1) ^ (UInt64(bitPattern: Int64(bitPattern: z) >> 63))
+                while z >= 0x80 {
+                    out.append(UInt8(truncatingIfNeeded: z) | 0x80)
+                    z >>= 7
+                }
+                out.append(UInt8(z))
+            case .u8(let v): out.append(hit ? UInt8(truncatingIfNeeded: value) : v)
+            case .f32(let v):
+                let w = hit ? UInt32(truncatingIfNeeded: value) : v
+                out += (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * UInt32($0))) }
+            case .bytes(let b): out += b
+            }
+        }
+        return out
     }
 }
 
