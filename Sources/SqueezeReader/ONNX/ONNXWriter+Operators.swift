@@ -70,7 +70,15 @@ extension ONNXGraphWriter {
                  attributes: [A.attribute("alpha", float: h.alpha), A.attribute("beta", float: h.beta)])
 
         case is HardSwish:
-            node("HardSwish", name: name, inputs: inputs, outputs: outputNames(layer, index))
+            if opset >= 14 {
+                node("HardSwish", name: name, inputs: inputs, outputs: outputNames(layer, index))
+            } else {
+                // HardSwish is opset 14: x * HardSigmoid(x) with alpha 1/6, beta 1/2, as PyTorch writes it for 13.
+                let gate = fresh("\(inputs[0])__\(name)_gate")
+                node("HardSigmoid", name: fresh("\(name)/gate"), inputs: inputs, outputs: [gate],
+                     attributes: [A.attribute("alpha", float: 1 / 6), A.attribute("beta", float: 0.5)])
+                node("Mul", name: name, inputs: [inputs[0], gate], outputs: outputNames(layer, index))
+            }
 
         case let e as Eltwise:
             try eltwise(e, layer: layer, index: index, inputs: inputs)

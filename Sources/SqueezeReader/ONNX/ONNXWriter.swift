@@ -8,7 +8,8 @@ internal import SwiftProtobuf
 /// ONNX runtime runs: the graph input with its shape (the batch axis as the
 /// symbol `N`), one node per layer mapped to the standard operator (a few
 /// layers take two nodes: an InnerProduct over a 4-D input is a Flatten and
-/// a Gemm, an Eltwise of more than two operands a chain of binary nodes),
+/// a Gemm, an Eltwise of more than two operands a chain of binary nodes, a
+/// HardSwish below opset 14 a HardSigmoid and a Mul),
 /// the weights and biases decoded to float32 as initializers
 /// `<layer>.weight` and `<layer>.bias`, and the network's outputs under their
 /// blob names. Blobs a layer rewrites in place (Caffe's ReLU) get a name of
@@ -27,7 +28,8 @@ internal import SwiftProtobuf
 /// ``compressionMetadataKey`` (JSON). ``ONNXNetworkBuilder`` turns them back
 /// into sparse and shared weight tensors (docs/ONNX.md).
 public enum ONNXWriter {
-    /// The opsets written: the operators used have the same form in all of them.
+    /// The opsets written: the operators used have the same form in all of
+    /// them, but for HardSwish (from 14; below, a HardSigmoid and a Mul).
     public static let opsets = 13...21
     /// `producer_name`.
     public static let producerName = "squeeze-compress"
@@ -63,7 +65,7 @@ public enum ONNXWriter {
         }
         let shapes: NetworkShapes
         do { shapes = try model.validate() } catch { throw failure(error.description) }
-        var graph = ONNXGraphWriter(model: model, shapes: shapes)
+        var graph = ONNXGraphWriter(model: model, shapes: shapes, opset: opset)
         try graph.write()
 
         var proto = Onnx_ModelProto()
@@ -119,6 +121,8 @@ struct ONNXCompressionEntry {
 struct ONNXGraphWriter {
     let model: Model
     let shapes: NetworkShapes
+    /// The opset written (operators newer than it are written as older ones).
+    let opset: Int
     private(set) var proto = Onnx_GraphProto()
     /// Every value and initializer name taken.
     private var taken = Set<String>()
@@ -129,9 +133,10 @@ struct ONNXGraphWriter {
     private var inputNames = Set<String>()
     private var compression: [(layer: String, entry: ONNXCompressionEntry)] = []
 
-    init(model: Model, shapes: NetworkShapes) {
+    init(model: Model, shapes: NetworkShapes, opset: Int) {
         self.model = model
         self.shapes = shapes
+        self.opset = opset
     }
 
     var network: Network { model.network }
