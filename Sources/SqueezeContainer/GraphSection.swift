@@ -181,6 +181,10 @@ private struct GraphReader {
         let n = try count("\(what) length", limit: Int(UInt16.max))
         let raw = try bytes.slice(n, what)
         guard let text = String(validating: raw, as: UTF8.self) else { throw failure("\(what) is not valid UTF-8") }
+        // Names end up in one-line messages: no control characters.
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw failure("\(what) contains control characters")
+        }
         return text
     }
 

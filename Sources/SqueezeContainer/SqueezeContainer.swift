@@ -214,7 +214,10 @@ public enum SqueezeContainer {
             guard stored == computed else { throw .checksumMismatch(file: source, section: label) }
             guard let tag = SqueezeFormat.Tag(rawValue: tagValue) else {
                 let name = SqueezeFormat.Tag.name(of: tagValue)
-                guard SqueezeFormat.Tag.isAncillary(tagValue), index > 0 else {
+                guard index > 0 else {
+                    throw .malformed(file: source, section: label, reason: "section 1 must be the network (GRPH or NETW), not \(name)")
+                }
+                guard SqueezeFormat.Tag.isAncillary(tagValue) else {
                     throw .malformed(file: source, section: label, reason: "unknown critical section tag \(name)")
                 }
                 skipped.append(name)

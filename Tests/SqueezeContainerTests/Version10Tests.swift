@@ -154,21 +154,14 @@ struct Version10Tests {
         let layers = [base.layers[0], Layer(name: "leaky", kind: ReLU(negativeSlope: .nan), bottoms: ["a"], tops: ["a"])]
             + base.layers.dropFirst()
         let model = Model(network: Network(name: base.name, inputs: base.inputs, layers: layers), parameters: SmallModel.model.parameters)
-        // Refusing it before writing would be a fix as well.
-        guard let bytes = try? { () throws -> [UInt8] in
-            try model.validate()
-            return try SqueezeContainer.encode(model).bytes
-        }() else { return }
-        withKnownIssue("GraphSection refuses a non-finite float attribute that validate() and encode accept") {
-            _ = try SqueezeContainer.decode(bytes, source: "nan-slope.sqz")
-        }
+        // Fixed by refusing it everywhere: validate() and encode refuse it, as decoding does.
+        #expect(throws: ModelError.self) { try model.validate() }
+        #expect(throws: ContainerError.self) { try SqueezeContainer.encode(model) }
     }
 
     @Test("binaryDefinition(for:) refuses a network Caffe cannot express")
     func binaryDefinitionRefuses() {
-        withKnownIssue("CaffeDefinition.binaryDefinition(for:) drops netParameter(for:)'s error (try?) and returns an empty message") {
-            #expect(throws: ReaderError.self) { try CaffeDefinition.binaryDefinition(for: EveryOperatorModel.network) }
-        }
+        #expect(throws: ReaderError.self) { try CaffeDefinition.binaryDefinition(for: EveryOperatorModel.network) }
     }
 
     // MARK: Metadata

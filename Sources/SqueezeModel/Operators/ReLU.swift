@@ -26,7 +26,9 @@ public struct ReLU: Operator, Hashable {
     public var placement: OutputPlacement { .inPlace }
 
     public func shapes(for inputs: [TensorShape], layer: String) throws(ModelError) -> LayerShapes {
-        try ShapeCheck(layer: layer).arity(inputs, 1...1)
+        let check = ShapeCheck(layer: layer)
+        try check.arity(inputs, 1...1)
+        guard negativeSlope.isFinite else { throw check.invalid("the ReLU slope \(negativeSlope) is not finite") }
         return LayerShapes(inputs: inputs, outputs: inputs)
     }
 

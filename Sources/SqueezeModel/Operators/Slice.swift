@@ -51,7 +51,9 @@ public struct Slice: Operator, Hashable {
             let a = try check.axis(axes[k], rank: x.rank, "slice")
             guard seen.insert(a).inserted else { throw check.invalid("axis \(a) is sliced twice") }
             let d = x[a], step = steps[k]
-            guard step != 0, abs(step) <= SizeLimits.maximumDimension else { throw check.invalid("slice step \(step) is not allowed") }
+            guard step != 0, step.magnitude <= UInt(SizeLimits.maximumDimension) else {
+                throw check.invalid("slice step \(step) is not allowed")
+            }
             func clamp(_ v: Int, _ low: Int, _ high: Int) -> Int { Swift.min(Swift.max(v, low), high) }
             // Operands may be ±2^63 (ONNX's "to the end"): clamp before adding.
             let rawStart = clamp(starts[k], -d - 1, d + 1), rawEnd = clamp(ends[k], -d - 1, d + 1)

@@ -53,8 +53,9 @@ public enum CaffeDefinition {
     ///
     /// - Throws: `ReaderError.invalidNetwork` for a layer Caffe has no type for.
     public static func binaryDefinition(for network: Network) throws(ReaderError) -> Data {
+        let message = try CaffeNetworkBuilder.netParameter(for: network)
         // Serialising a message built from valid values cannot fail.
-        (try? CaffeNetworkBuilder.netParameter(for: network).serializedData()) ?? Data()
+        return (try? message.serializedData()) ?? Data()
     }
 
     /// Reads a definition from a binary `NetParameter` message (as `binaryDefinition(for:)` writes).
