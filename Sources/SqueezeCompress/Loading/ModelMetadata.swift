@@ -72,7 +72,9 @@ extension ContainerMetadata {
     /// other entry kept as `onnx.<key>`.
     static func fromONNX(_ onnx: ONNXModel) -> ContainerMetadata {
         var m = ContainerMetadata()
-        for entry in onnx.metadata where entry.key != "preprocessing_json" {
+        // The preprocessing is read below; the compression side tensors' index
+        // is the import's to use, not to keep.
+        for entry in onnx.metadata where entry.key != "preprocessing_json" && entry.key != "squeeze.compression" {
             m["onnx." + entry.key] = .string(entry.value)
         }
         guard let json = onnx.metadataValue(forKey: "preprocessing_json"), let data = json.data(using: .utf8),
