@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Side-by-side batch-1 latency: the compressed executor on the imported
-# Deep-Compression SqueezeNet (.sqz) against onnxruntime on the same weights as
-# dense float32 ONNX (../shared/models/squeezenet-deep-compression/squeezenet_dc.onnx).
-# A benchmark, not a test. onnxruntime comes from PyPI into .build/ort-venv.
+# Side-by-side batch-1 latency: the compressed executor against onnxruntime on
+# the same weights. By default the imported Deep-Compression SqueezeNet (.sqz)
+# against its dense float32 ONNX (../shared/models/squeezenet-deep-compression/
+# squeezenet_dc.onnx); with MODEL.onnx, that model imported with `import --onnx`
+# against the file itself. A benchmark, not a test. onnxruntime comes from PyPI
+# into .build/ort-venv.
 #
-#   tools/bench-vs-onnxruntime.sh [ITERATIONS] [ROUNDS]
+#   tools/bench-vs-onnxruntime.sh [ITERATIONS] [ROUNDS] [MODEL.onnx]
 #
 # Each round times both engines at 2 threads, then both at 1 thread, one right
 # after the other (who goes first alternates by round), so machine noise hits
@@ -16,8 +18,10 @@ iterations="${1:-200}"
 rounds="${2:-3}"
 shared="${SQUEEZE_SHARED:-$(cd .. && pwd)/shared}"
 model_dir="$shared/models/squeezenet-deep-compression"
-onnx="$model_dir/squeezenet_dc.onnx"
+onnx="${3:-$model_dir/squeezenet_dc.onnx}"
 [ -f "$onnx" ] || { echo "error: $onnx not found (set SQUEEZE_SHARED)" >&2; exit 1; }
+title="SqueezeNet (Deep Compression)"
+[ -n "${3:-}" ] && title="$(basename "$onnx" .onnx) (imported dense)"
 
 venv=.build/ort-venv
 if ! "$venv/bin/python" -c "import onnxruntime, numpy" 2>/dev/null; then
@@ -27,9 +31,14 @@ if ! "$venv/bin/python" -c "import onnxruntime, numpy" 2>/dev/null; then
 fi
 swift build -c release --product squeeze-compress >&2
 tool=.build/release/squeeze-compress
-sqz=.build/squeezenet.sqz
-[ -f "$sqz" ] || "$tool" import --prototxt "$model_dir/SqueezeNet_deploy.prototxt" \
-    --weights "$model_dir/compressed_SqueezeNet.net" -o "$sqz" >&2
+if [ -n "${3:-}" ]; then
+    sqz=".build/$(basename "$onnx" .onnx).sqz"
+    "$tool" import --onnx "$onnx" -o "$sqz" >&2
+else
+    sqz=.build/squeezenet.sqz
+    [ -f "$sqz" ] || "$tool" import --prototxt "$model_dir/SqueezeNet_deploy.prototxt" \
+        --weights "$model_dir/compressed_SqueezeNet.net" -o "$sqz" >&2
+fi
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -51,13 +60,13 @@ for round in $(seq "$rounds"); do
     done
 done
 
-"$venv/bin/python" - "$results" <<'PY'
+"$venv/bin/python" - "$results" "$title" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 def med(who, threads, key):
     return statistics.median(r[key] for r in rows if r["who"] == who and r["threads"] == threads)
 ort_name = next(r["engine"] for r in rows if r["who"] == "ort")
-print(f"SqueezeNet (Deep Compression), batch 1, median of {len(rows) // 4} rounds' medians")
+print(f"{sys.argv[2]}, batch 1, median of {len(rows) // 4} rounds' medians")
 print(f"{'threads':>7}  {'squeeze-compress':>16}  {ort_name:>20}  {'ratio':>6}   (each round's ratio)")
 def per_round(threads):
     by = {(r["who"], r["round"]): r["median_ms"] for r in rows if r["threads"] == threads}
