@@ -108,7 +108,7 @@ enum GraphSection {
         for _ in 0..<(try r.count("input count", limit: SizeLimits.maximumLayerArity)) {
             let inputName = try r.string("an input name")
             let rank = Int(try r.u8("input rank"))
-            guard rank <= SizeLimits.maximumRank else { throw r.failure("input '\(inputName)' has rank \(rank)") }
+            guard rank <= SizeLimits.maximumRank else { throw r.failure("input '\(ModelError.printable(inputName))' has rank \(rank)") }
             var dims: [Int] = []
             for _ in 0..<rank { dims.append(try r.count("an input dimension", limit: Int(UInt32.max))) }
             inputs.append(NetworkInput(name: inputName, shape: TensorShape(dims)))
@@ -121,38 +121,38 @@ enum GraphSection {
         layers.reserveCapacity(layerCount)
         for index in 0..<layerCount {
             let layerName = try r.string("the name of layer \(index + 1)")
-            let type = try r.string("the operator type of layer '\(layerName)'")
+            let type = try r.string("the operator type of layer '\(ModelError.printable(layerName))'")
             var bottoms: [String] = [], tops: [String] = []
             for _ in 0..<(try r.count("input count", limit: SizeLimits.maximumLayerArity)) { bottoms.append(try r.string("a blob name")) }
             for _ in 0..<(try r.count("output count", limit: SizeLimits.maximumLayerArity)) { tops.append(try r.string("a blob name")) }
             var attributes = Attributes()
             for _ in 0..<(try r.count("attribute count", limit: Int(UInt16.max))) {
                 let key = try r.string("an attribute name")
-                guard attributes[key] == nil else { throw r.failure("layer '\(layerName)' has attribute '\(key)' twice") }
-                let kind = try r.u8("the type of attribute '\(key)'")
+                guard attributes[key] == nil else { throw r.failure("layer '\(ModelError.printable(layerName))' has attribute '\(ModelError.printable(key))' twice") }
+                let kind = try r.u8("the type of attribute '\(ModelError.printable(key))'")
                 switch kind {
                 case 0:
-                    attributes[key] = .int(Int(try r.varint("attribute '\(key)'")))
+                    attributes[key] = .int(Int(try r.varint("attribute '\(ModelError.printable(key))'")))
                 case 1:
-                    attributes[key] = .float(try r.f32s(1, "attribute '\(key)'")[0])
+                    attributes[key] = .float(try r.f32s(1, "attribute '\(ModelError.printable(key))'")[0])
                 case 2:
-                    let n = try r.count("the length of attribute '\(key)'", limit: r.remaining)
+                    let n = try r.count("the length of attribute '\(ModelError.printable(key))'", limit: r.remaining)
                     var values: [Int] = []
                     values.reserveCapacity(n)
-                    for _ in 0..<n { values.append(Int(try r.varint("attribute '\(key)'"))) }
+                    for _ in 0..<n { values.append(Int(try r.varint("attribute '\(ModelError.printable(key))'"))) }
                     attributes[key] = .ints(values)
                 case 3:
-                    let n = try r.count("the length of attribute '\(key)'", limit: r.remaining / 4)
-                    attributes[key] = .floats(try r.f32s(n, "attribute '\(key)'"))
+                    let n = try r.count("the length of attribute '\(ModelError.printable(key))'", limit: r.remaining / 4)
+                    attributes[key] = .floats(try r.f32s(n, "attribute '\(ModelError.printable(key))'"))
                 case 4:
-                    attributes[key] = .string(try r.string("attribute '\(key)'"))
+                    attributes[key] = .string(try r.string("attribute '\(ModelError.printable(key))'"))
                 default:
-                    throw r.failure("attribute '\(key)' of layer '\(layerName)' has unknown type \(kind)")
+                    throw r.failure("attribute '\(ModelError.printable(key))' of layer '\(ModelError.printable(layerName))' has unknown type \(kind)")
                 }
             }
             let op: any Operator
             do { op = try OperatorRegistry.make(type, attributes: attributes) } catch {
-                throw r.failure("layer '\(layerName)': \(error)")
+                throw r.failure("layer '\(ModelError.printable(layerName))': \(error)")
             }
             layers.append(Layer(name: layerName, kind: op, bottoms: bottoms, tops: tops))
         }
@@ -181,10 +181,6 @@ private struct GraphReader {
         let n = try count("\(what) length", limit: Int(UInt16.max))
         let raw = try bytes.slice(n, what)
         guard let text = String(validating: raw, as: UTF8.self) else { throw failure("\(what) is not valid UTF-8") }
-        // Names end up in one-line messages: no control characters.
-        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw failure("\(what) contains control characters")
-        }
         return text
     }
 

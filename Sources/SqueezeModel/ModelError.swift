@@ -23,29 +23,39 @@ public enum ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A weight tensor's shape or contents do not match the layer.
     case invalidWeights(layer: String, reason: String)
 
+    /// `name` with control characters written as `\u{..}` escapes, so that
+    /// a name read from a file cannot break a one-line message.
+    public static func printable(_ name: String) -> String {
+        guard name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return name }
+        return name.unicodeScalars.map { s in
+            s.value < 0x20 || s.value == 0x7F ? "\\u{\(String(s.value, radix: 16))}" : String(s)
+        }.joined()
+    }
+
     /// A one-line explanation.
     public var description: String {
-        switch self {
+        let p = Self.printable
+        return switch self {
         case .duplicateLayerName(let name):
-            "two layers are named '\(name)'"
+            "two layers are named '\(p(name))'"
         case .unknownBlob(let layer, let blob):
-            "layer '\(layer)' reads blob '\(blob)', which no input or earlier layer produces"
+            "layer '\(p(layer))' reads blob '\(p(blob))', which no input or earlier layer produces"
         case .wrongArity(let layer, let expected, let actual):
-            "layer '\(layer)' needs \(expected), got \(actual)"
+            "layer '\(p(layer))' needs \(expected), got \(actual)"
         case .invalidParameter(let layer, let reason):
-            "layer '\(layer)': \(reason)"
+            "layer '\(p(layer))': \(reason)"
         case .shapeMismatch(let layer, let reason):
-            "layer '\(layer)': \(reason)"
+            "layer '\(p(layer))': \(reason)"
         case .tooLarge(let layer, let reason):
-            "layer '\(layer)': \(reason)"
+            "layer '\(p(layer))': \(reason)"
         case .invalidInput(let reason):
             "network input: \(reason)"
         case .missingWeights(let layer):
-            "layer '\(layer)' has no weights"
+            "layer '\(p(layer))' has no weights"
         case .unexpectedWeights(let layer):
-            "weights given for '\(layer)', which is not a weighted layer of this network"
+            "weights given for '\(p(layer))', which is not a weighted layer of this network"
         case .invalidWeights(let layer, let reason):
-            "weights of layer '\(layer)': \(reason)"
+            "weights of layer '\(p(layer))': \(reason)"
         }
     }
 }
