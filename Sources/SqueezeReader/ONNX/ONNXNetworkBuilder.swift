@@ -91,7 +91,7 @@ public struct ONNXNetworkBuilder {
             layers.append(Layer(name: name, kind: Dropout(ratio: 0), bottoms: [source], tops: [declared == source ? declared + "_out" : declared]))
         }
         let network = Network(name: onnx.graphName, inputs: [networkInput], layers: layers)
-        let model = Model(network: network, parameters: parameters)
+        let model = Model(network: network, parameters: parameters).foldingBatchNormalization()
         do { try model.validate() } catch { throw .invalidNetwork(file: source, reason: error.description) }
         return try Self.restoringCompression(model, from: onnx, source: source)
     }
@@ -488,8 +488,8 @@ public struct ONNXNetworkBuilder {
         try emit(node, Slice(starts: s, ends: ints(ends), axes: axes, steps: steps), bottoms: [node.inputs[0]])
     }
 
-    /// Folded into the Conv or Gemm that alone produces its input; a layer of
-    /// its own otherwise.
+    /// A layer of its own; `Model.foldingBatchNormalization` folds it into the
+    /// Conv or Gemm that alone produces its input once the graph is built.
     private mutating func batchNormalization(_ node: ONNXNode) throws(ReaderError) {
         guard let x0 = input(node, 0) else { throw failure(node, "no input") }
         var values: [[Float]] = []
@@ -506,27 +506,6 @@ public struct ONNXNetworkBuilder {
         let epsilon = try node.float("epsilon") ?? 1e-5
         let scale = (0..<channels).map { values[0][$0] / (values[3][$0] + epsilon).squareRoot() }
         let shift = (0..<channels).map { values[1][$0] - values[2][$0] * scale[$0] }
-        let source = resolve(x0)
-        if readers[x0, default: 0] == 1, let index = layers.lastIndex(where: { $0.tops == [source] }),
-           layers[index].kind is Convolution || layers[index].kind is InnerProduct,
-           var p = parameters[layers[index].name], p.weights.shape[0] == channels {
-            // y = (W x + b) * s + t: scale each output row, fold the shift into the bias.
-            var w = p.weights.denseValues()
-            let row = w.count / channels
-            for c in 0..<channels { for i in 0..<row { w[c * row + i] *= scale[c] } }
-            let bias = (0..<channels).map { (p.bias.isEmpty ? 0 : p.bias[$0]) * scale[$0] + shift[$0] }
-            p = LayerParameters(weights: WeightTensor(shape: p.weights.shape, values: w), bias: bias)
-            if var c = layers[index].kind as? Convolution {
-                c.hasBias = true
-                layers[index].kind = c
-            } else if var f = layers[index].kind as? InnerProduct {
-                f.hasBias = true
-                layers[index].kind = f
-            }
-            parameters[layers[index].name] = p
-            aliases[node.outputs[0]] = source
-            return
-        }
         try emit(node, BatchNormalization(), bottoms: [x0],
                  parameters: LayerParameters(weights: WeightTensor(shape: [channels], values: scale), bias: shift))
     }
