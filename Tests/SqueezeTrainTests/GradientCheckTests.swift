@@ -111,37 +111,8 @@ struct GradientCheckTests {
         graph.zeroParameterGradients()
         graph.backward(count: batch)
 
-        let epsilon: Float = 1e-3
-        var checked = 0, nonSmooth = 0
-        for (s, slot) in parameters.slots.enumerated() {
-            let targets: [(UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>, String)] = [
-                (slot.weights, graph.weightGradients[s], "weight"), (slot.bias, graph.biasGradients[s], "bias"),
-            ]
-            for (values, analytic, kind) in targets {
-                let picks = values.count <= 40 ? Array(0..<values.count) : (0..<40).map { _ in Int(random.next() % UInt64(values.count)) }
-                for j in picks {
-                    let saved = values[j]
-                    values[j] = saved + epsilon
-                    let up = lossValue()
-                    values[j] = saved - epsilon
-                    let down = lossValue()
-                    values[j] = saved
-                    let a = Double(analytic[j])
-                    let tolerance = { (n: Double) in 1e-3 + 1e-2 * max(abs(a), abs(n)) }
-                    // A ReLU or max-pool switch inside [w - eps, w + eps] makes the one-sided
-                    // slopes disagree: the loss is not differentiable there, so skip the entry.
-                    let right = (up - base) / Double(epsilon), left = (base - down) / Double(epsilon)
-                    if abs(right - left) > tolerance(max(abs(right), abs(left))) * 2 {
-                        nonSmooth += 1
-                        continue
-                    }
-                    let numeric = (up - down) / Double(2 * epsilon)
-                    #expect(abs(a - numeric) <= tolerance(numeric),
-                            "\(c.name): \(slot.name) \(kind)[\(j)] analytic \(a), numeric \(numeric)")
-                    checked += 1
-                }
-            }
-        }
+        let counts = FiniteDifferences.check(parameters, graph, base: base, name: c.name, random: &random, loss: lossValue)
+        let checked = counts.checked, nonSmooth = counts.nonSmooth
         #expect(nonSmooth * 10 <= checked, "\(nonSmooth) non-smooth points against \(checked) checked")
         #expect(checked > 0)
     }
