@@ -53,6 +53,9 @@ let package = Package(
         .target(name: "CCRC32C"),
         /// Which vector instructions the processor and the OS allow (cpuid, xgetbv).
         .target(name: "CCPUFeatures"),
+        /// Float32 micro-kernels in C (indirect GEMM), one file per
+        /// instruction set with target attributes, picked at run time.
+        .target(name: "CSqueezeMicrokernels"),
         /// OpenBLAS opened at run time (dlopen) on first use, so processes that
         /// never multiply dense matrices never start its thread pool.
         /// Needs libopenblas0 (Debian; libopenblas-dev brings it) when used.
@@ -94,7 +97,7 @@ let package = Package(
         /// Forward passes over a model.
         .target(
             name: "SqueezeExecutor",
-            dependencies: ["SqueezeModel", "SqueezeKernels", "SqueezeKernelsAVX512", "CCPUFeatures"]
+            dependencies: ["SqueezeModel", "SqueezeKernels", "SqueezeKernelsAVX512", "CCPUFeatures", "CSqueezeMicrokernels"]
         ),
         /// JPEG decoding and Caffe-style preprocessing.
         .target(name: "SqueezeImage", dependencies: ["CJPEGDecode", "SqueezeModel"]),

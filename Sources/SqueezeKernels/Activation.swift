@@ -77,6 +77,16 @@ public struct Activation: Sendable, Hashable {
         }
     }
 
+    /// `min(max(v, low), high)` lane by lane, as two compares and blends:
+    /// `pointwiseMin`/`pointwiseMax` and `clamped` are generic and were not
+    /// inlined (a call per vector: half of MobileNet v2's time), and
+    /// `clamped` traps when low > high, which ONNX's Clip allows.
+    @inline(__always)
+    static func clamp(_ v: SIMD8<Float>, _ low: Float, _ high: Float) -> SIMD8<Float> {
+        let above = v.replacing(with: low, where: v .< low)
+        return above.replacing(with: high, where: above .> high)
+    }
+
     /// The function of eight values.
     @inline(__always)
     public func apply(_ v: SIMD8<Float>) -> SIMD8<Float> {
@@ -86,16 +96,11 @@ public struct Activation: Sendable, Hashable {
         case .relu:
             return v.replacing(with: v * a, where: v .< 0)
         case .clip:
-            // Not `clamped`: it traps when a > b, which ONNX allows (every value becomes b).
-            return pointwiseMin(pointwiseMax(v, SIMD8(repeating: a)), SIMD8(repeating: b))
+            return Self.clamp(v, a, b)
         case .hardSigmoid:
-            let zero = SIMD8<Float>(repeating: 0), one = SIMD8<Float>(repeating: 1)
-            let linear: SIMD8<Float> = v * a + SIMD8(repeating: b)
-            return linear.clamped(lowerBound: zero, upperBound: one)
+            return Self.clamp(v * a + SIMD8(repeating: b), 0, 1)
         case .hardSwish:
-            let zero = SIMD8<Float>(repeating: 0), one = SIMD8<Float>(repeating: 1)
-            let gate: SIMD8<Float> = v * SIMD8(repeating: 1 / 6) + SIMD8(repeating: 0.5)
-            return v * gate.clamped(lowerBound: zero, upperBound: one)
+            return v * Self.clamp(v * SIMD8(repeating: 1 / 6) + SIMD8(repeating: 0.5), 0, 1)
         case .sigmoid:
             var out = SIMD8<Float>()
             for i in 0..<8 { out[i] = 1 / (1 + Float.exp(-v[i])) }

@@ -1,4 +1,5 @@
 import Foundation
+internal import CSqueezeMicrokernels
 import SqueezeKernels
 import SqueezeModel
 
@@ -24,6 +25,8 @@ public final class CompressedExecutor: InferenceEngine {
     private let pool: WorkerPool
     /// Staging and scratch of generic steps.
     private let genericScratch: UnsafeMutableBufferPointer<Float>
+    /// The indirect GEMM kernel of the program's instruction set.
+    private let gemmKernel: squeeze_f32_igemm_fn
     /// Counts convolutions run, so scratch can tell a chunk it decoded for this one.
     private var convolutionRun = 0
 
@@ -68,6 +71,7 @@ public final class CompressedExecutor: InferenceEngine {
             (zeroed + (64 - Int(bitPattern: zeroed) % 64) % 64).bindMemory(to: Float.self, capacity: sizes.threadCopy)
         }
         pool = WorkerPool(threads: program.threads)
+        gemmKernel = squeeze_f32_igemm_kernel(program.kernels.microkernelISA)
     }
 
     deinit {
@@ -223,63 +227,44 @@ public final class CompressedExecutor: InferenceEngine {
         }
     }
 
-    /// `Y = W X` per image with OpenBLAS (its threads, as many as the
-    /// program's), then bias and activation on the store into the output layout.
+    /// Each panel of eight output channels over each band of output rows is
+    /// one item: the indirect GEMM fills the thread's grid, which is stored
+    /// (bias, activation) into the output layout while it is still in cache.
     private func runGemm(_ g: CompressedProgram.Gemm) {
-        if g.direct {
-            let a = arena.baseAddress!, width = g.output.layout.width
-            g.weights.withUnsafeBufferPointer { w in
-                g.bias.withUnsafeBufferPointer { b in
-                    forChunks(of: g.output.channels, batch: program.batchSize, chunk: 4) { n, c, count in
-                        withUnsafeTemporaryAllocation(of: Float.self, capacity: width + 8) { scratch in
-                            pointwisePlanes(inputs: g.input.channels, input: a + g.input.plane(n, 0), inputLayout: g.input.layout,
-                                            weights: w.baseAddress!, bias: b.baseAddress!, activation: g.activation,
-                                            channels: c..<(c + count), output: a + g.output.plane(n, 0),
-                                            outputLayout: g.output.layout, scratch: scratch.baseAddress!)
+        let a = arena.baseAddress!, kernel = gemmKernel
+        let panelRows = CompressedProgram.Gemm.panelRows
+        let height = g.output.layout.height, width = g.output.layout.width, gridWidth = g.gridWidth
+        let rows = g.offsets.count, panels = g.panels, channels = g.output.channels
+        for n in 0..<program.batchSize {
+            var source = UnsafePointer(a + g.input.plane(n, 0))
+            if let geometry = g.geometry {
+                let scratch = genericScratch.baseAddress!
+                var dense = source
+                if !g.input.layout.isDense {
+                    copyPlanes(g.input.channels, input: source, inputLayout: g.input.layout, output: scratch,
+                               outputLayout: PlaneLayout(height: g.input.layout.height, width: g.input.layout.width))
+                    dense = UnsafePointer(scratch)
+                }
+                let columns = scratch + (g.input.layout.isDense ? 0 : g.input.channels * g.input.layout.height * g.input.layout.width)
+                im2col(geometry, input: dense, columns: columns)
+                source = UnsafePointer(columns)
+            }
+            g.packed.withUnsafeBufferPointer { w in
+                g.offsets.withUnsafeBufferPointer { offsets in
+                    pool.run(items: panels * g.bands) { item, thread in
+                        let band = item / panels, panel = item % panels
+                        let first = band * g.bandRows, last = min(height, first + g.bandRows)
+                        let start = first * gridWidth, count = (last - 1 - first) * gridWidth + width
+                        let mr = min(panelRows, channels - panel * panelRows)
+                        let grid = scratch[thread].grid
+                        kernel(mr, count, rows, source + start, offsets.baseAddress!, w.baseAddress! + panel * rows * panelRows,
+                               grid, count)
+                        for m in 0..<mr {
+                            let c = panel * panelRows + m
+                            storeGridPlane(grid + m * count - start, gridWidth: gridWidth, rows: first..<last, bias: g.bias[c],
+                                           activation: g.activation, output: a + g.output.plane(n, c), layout: g.output.layout)
                         }
                     }
-                }
-            }
-            return
-        }
-        // The executor's threads each run a band of rows through a
-        // one-thread OpenBLAS: its own threads would fight the pool's for the
-        // cores (two of each on 2 cores ran 5x slower than one).
-        if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
-        let a = arena.baseAddress!
-        let plane = g.input.layout.height * g.input.layout.width, k = g.input.channels, m = g.output.channels
-        let outPlane = g.output.layout.height * g.output.layout.width
-        let scratch = genericScratch.baseAddress!
-        let needsDense = !g.input.layout.isRowDense || g.geometry != nil
-        let columns = scratch + (needsDense ? k * plane : 0)
-        let product = columns + (g.geometry.map { $0.columnRows * $0.columnCount } ?? 0)
-        for n in 0..<program.batchSize {
-            var source = UnsafePointer(a + g.input.plane(n, 0)), ldb = g.input.layout.planeStride
-            if needsDense {
-                copyPlanes(k, input: a + g.input.plane(n, 0), inputLayout: g.input.layout, output: scratch,
-                           outputLayout: PlaneLayout(height: g.input.layout.height, width: g.input.layout.width))
-                source = UnsafePointer(scratch)
-                ldb = plane
-            }
-            var b = source, rows = k, columnsCount = plane, ldbUsed = ldb
-            if let geometry = g.geometry {
-                im2col(geometry, input: source, columns: columns)
-                (b, rows, columnsCount, ldbUsed) = (UnsafePointer(columns), geometry.columnRows, geometry.columnCount,
-                                                    geometry.columnCount)
-            }
-            let bands = program.threads, perBand = (m + bands - 1) / bands
-            g.weights.withUnsafeBufferPointer { w in
-                pool.run(items: bands) { band, _ in
-                    let first = band * perBand, count = min(perBand, m - first)
-                    guard count > 0 else { return }
-                    BLAS.gemm(m: count, n: columnsCount, k: rows, a: w.baseAddress! + first * rows, lda: rows, b: b, ldb: ldbUsed,
-                              beta: 0, c: product + first * columnsCount, ldc: columnsCount)
-                }
-            }
-            forChunks(of: m, batch: 1) { _, c, count in
-                for row in c..<(c + count) {
-                    storeGridPlane(product + row * outPlane, gridWidth: g.output.layout.width, bias: g.bias[row],
-                                   activation: g.activation, output: a + g.output.plane(n, row), layout: g.output.layout)
                 }
             }
         }

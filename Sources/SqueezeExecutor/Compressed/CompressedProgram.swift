@@ -162,28 +162,52 @@ extension CompressedProgram {
         let activation: Activation
     }
 
+    /// A nearly dense float convolution as an indirect GEMM
+    /// (`squeeze_f32_igemm`): every input row (channel and kernel tap) is a
+    /// shifted run of an input plane, as in the sparse kernels, so no
+    /// im2col unless the convolution is strided.
     struct Gemm: Sendable {
         let name: String
         let input: View
         let output: View
-        /// `[out, in]` row-major, and the biases.
-        let weights: [Float]
+        /// Weights in panels of eight output channels: per panel, per input
+        /// row, eight floats (channels past the last are zero).
+        let packed: [Float]
         let bias: [Float]
         let activation: Activation
-        /// The convolution's geometry when it is not pointwise (im2col first).
+        /// Per input row: where its run for grid value 0 starts, from the
+        /// image's first input plane (or from the column matrix).
+        let offsets: [Int]
+        /// The column matrix's geometry when the convolution is strided
+        /// (im2col first, on a dense copy of the input).
         let geometry: ConvolutionGeometry?
+        /// Output rows on the grid are this far apart (the input's row
+        /// stride, or the output width after im2col).
+        let gridWidth: Int
+        /// Output rows per work item: the item's input runs stay in L2.
+        let bandRows: Int
 
-        /// A pointwise convolution over wide planes with few input channels:
-        /// a direct kernel (`pointwisePlanes`) instead of a GEMM.
-        var direct: Bool { geometry == nil && output.layout.width >= 16 && input.channels <= 64 }
+        /// Output channels per panel (`SQUEEZE_F32_IGEMM_MR`).
+        static let panelRows = 8
 
-        /// Floats of scratch per image: the input made dense when its planes
-        /// are not (always before im2col), the column matrix, and the product.
+        var panels: Int { (output.channels + Self.panelRows - 1) / Self.panelRows }
+        var bands: Int { (output.layout.height + bandRows - 1) / bandRows }
+        /// Grid values of one band (at most): a thread's scratch holds a panel of them.
+        var bandSpan: Int { (bandRows - 1) * gridWidth + output.layout.width }
+
+        /// Floats of scratch per image: the dense copy of the input and the
+        /// column matrix of a strided convolution.
         var scratchPerImage: Int {
-            let plane = input.layout.height * input.layout.width
-            let dense = input.layout.isRowDense && geometry == nil ? 0 : input.channels * plane
-            let columns = geometry.map { $0.columnRows * $0.columnCount } ?? 0
-            return dense + columns + output.channels * output.layout.height * output.layout.width
+            guard let geometry else { return 0 }
+            let dense = input.layout.isDense ? 0 : input.channels * input.layout.height * input.layout.width
+            return dense + geometry.columnRows * geometry.columnCount
+        }
+
+        /// Grid values of input run read per band floats, at most: about 64 K
+        /// floats (256 KB, inside L2 with the weights) and at most 2,048 per row.
+        static func bandRows(inputRows: Int, gridWidth: Int, height: Int) -> Int {
+            let span = min(2048, max(48, 65536 / max(inputRows, 1)))
+            return max(1, min(height, span / max(gridWidth, 1)))
         }
     }
 
@@ -512,6 +536,7 @@ private struct Planner {
                 steps[i] = .convolutions(group)
             }
             if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
+            if case .gemm(let g) = step { gridSize = max(gridSize, CompressedProgram.Gemm.panelRows * g.bandSpan) }
         }
         let genericScratch = steps.reduce(0) { size, step in
             switch step {
@@ -610,6 +635,13 @@ private struct Planner {
         switch layer.kind {
         case let p as Convolution where fourDimensional && network.gemmLayers.contains(layer.name):
             let output = newBlob(s.outputs[0])
+            if p.stride.height == 1 && p.stride.width == 1 {
+                // The input padded as the convolution pads it: each tap is a run.
+                let st = blobs[input].storage
+                storages[st].padHeight = max(storages[st].padHeight, p.padding.height, p.paddingEnd.height)
+                storages[st].padWidth = max(storages[st].padWidth, p.padding.width, p.paddingEnd.width)
+                storages[st].planeAlignment = max(storages[st].planeAlignment, kernels.planeAlignment)
+            }
             emit(.gemm(layer: layer, p, input: input, output: output, relu: nil))
             current[top] = output
         case let p as Convolution where fourDimensional && CompressedNetwork.isDepthwise3x3(p, s):
@@ -962,11 +994,42 @@ private struct Planner {
                                     activation: relu ?? .identity))
         case .gemm(let layer, let p, let i, let o, let relu):
             guard let dense = network.genericWeights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
-            let x = shapes.layers[network.network.layerIndex(named: layer.name) ?? 0].inputs[0]
-            let pointwise = CompressedNetwork.isPointwise(p, LayerShapes(inputs: [x], outputs: []))
-            return .gemm(.init(name: layer.name, input: view(i), output: view(o), weights: dense.weights,
+            let shape = shapes.layers[network.network.layerIndex(named: layer.name) ?? 0].inputs[0]
+            let x = view(i), y = view(o)
+            let rows = dense.weights.count / max(p.outputChannels, 1)
+            var offsets: [Int] = [], geometry: ConvolutionGeometry?, gridWidth: Int
+            if p.stride.height == 1 && p.stride.width == 1 {
+                // Output (y, x) on the grid reads tap (ky, kx) at the input's
+                // padded row y + ky*dh, column x + kx*dw: runs of one plane.
+                let layout = x.layout
+                gridWidth = layout.rowStride
+                let shift = (layout.padHeight - p.padding.height) * layout.rowStride + (layout.padWidth - p.padding.width)
+                for c in 0..<x.channels {
+                    for ky in 0..<p.kernel.height {
+                        for kx in 0..<p.kernel.width {
+                            offsets.append(c * layout.planeStride + shift + ky * p.dilation.height * layout.rowStride
+                                + kx * p.dilation.width)
+                        }
+                    }
+                }
+            } else {
+                let g = p.geometry(input: shape)
+                geometry = g
+                gridWidth = g.outputWidth
+                offsets = (0..<g.columnRows).map { $0 * g.columnCount }
+            }
+            let panelRows = CompressedProgram.Gemm.panelRows
+            let panels = (p.outputChannels + panelRows - 1) / panelRows
+            var packed = [Float](repeating: 0, count: panels * rows * panelRows)
+            for m in 0..<p.outputChannels {
+                let panel = m / panelRows, lane = m % panelRows
+                for r in 0..<rows { packed[(panel * rows + r) * panelRows + lane] = dense.weights[m * rows + r] }
+            }
+            return .gemm(.init(name: layer.name, input: x, output: y, packed: packed,
                                bias: dense.bias.isEmpty ? [Float](repeating: 0, count: p.outputChannels) : dense.bias,
-                               activation: relu ?? .identity, geometry: pointwise ? nil : p.geometry(input: x)))
+                               activation: relu ?? .identity, offsets: offsets, geometry: geometry, gridWidth: gridWidth,
+                               bandRows: CompressedProgram.Gemm.bandRows(inputRows: rows, gridWidth: gridWidth,
+                                                                         height: y.layout.height)))
         case .combine(let op, let i, let b, let o, let relu):
             let code: UInt8 = switch op {
             case .sum: 0

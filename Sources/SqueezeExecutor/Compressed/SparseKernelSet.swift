@@ -1,4 +1,5 @@
 internal import CCPUFeatures
+internal import CSqueezeMicrokernels
 import SqueezeKernels
 internal import SqueezeKernelsAVX512
 
@@ -26,6 +27,13 @@ public enum SparseKernelSet: String, Sendable, Codable, CaseIterable, CustomStri
     /// The sets this processor runs.
     public static var supported: [SparseKernelSet] { allCases.filter(\.isSupported) }
 
+    /// The C micro-kernels' instruction set of the same width.
+    var microkernelISA: squeeze_isa {
+        switch self {
+        case .avx2: SQUEEZE_ISA_AVX2
+        case .avx512: SQUEEZE_ISA_AVX512
+        }
+    }
     /// The set's name, as `--kernels` takes it.
     public var description: String { rawValue }
 

@@ -1,0 +1,68 @@
+#include "squeeze_microkernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TARGET __attribute__((target("avx512f,avx2,fma")))
+
+// 8 channels x 16*NV values in 8*NV accumulators (24 of the 32 registers at
+// NV = 3); each input load feeds eight multiply-adds, each weight is one
+// broadcast. The last vector is masked, so a tail reads and writes no value
+// past n.
+#define ROW(m)                                                                   \
+    {                                                                            \
+        const __m512 b = _mm512_set1_ps(wk[m]);                                  \
+        c##m##0 = _mm512_fmadd_ps(a0, b, c##m##0);                               \
+        if (NV > 1) c##m##1 = _mm512_fmadd_ps(a1, b, c##m##1);                   \
+        if (NV > 2) c##m##2 = _mm512_fmadd_ps(a2, b, c##m##2);                   \
+    }
+#define STORE(m)                                                                 \
+    if (m < mr) {                                                                \
+        float *row = y + m * ldy + p;                                            \
+        if (NV == 1) _mm512_mask_storeu_ps(row, last, c##m##0);                  \
+        else _mm512_storeu_ps(row, c##m##0);                                     \
+        if (NV == 2) _mm512_mask_storeu_ps(row + 16, last, c##m##1);             \
+        else if (NV > 2) _mm512_storeu_ps(row + 16, c##m##1);                    \
+        if (NV == 3) _mm512_mask_storeu_ps(row + 32, last, c##m##2);             \
+    }
+#define ZERO(m) __m512 c##m##0 = _mm512_setzero_ps(), c##m##1 = c##m##0, c##m##2 = c##m##0;
+
+#define TILE(NV_)                                                                \
+    static inline TARGET void tile##NV_(size_t mr, size_t p, __mmask16 last, size_t k, const float *x, \
+                                         const ptrdiff_t *offsets, const float *w, float *y, size_t ldy) { \
+        enum { NV = NV_ };                                                       \
+        ZERO(0) ZERO(1) ZERO(2) ZERO(3) ZERO(4) ZERO(5) ZERO(6) ZERO(7)          \
+        const float *wk = w;                                                     \
+        for (size_t i = 0; i < k; i++, wk += 8) {                                \
+            const float *r = x + offsets[i] + (ptrdiff_t)p;                      \
+            const __m512 a0 = NV == 1 ? _mm512_maskz_loadu_ps(last, r) : _mm512_loadu_ps(r);               \
+            const __m512 a1 = NV < 2 ? a0 : NV == 2 ? _mm512_maskz_loadu_ps(last, r + 16) : _mm512_loadu_ps(r + 16); \
+            const __m512 a2 = NV < 3 ? a0 : _mm512_maskz_loadu_ps(last, r + 32);  \
+            ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)              \
+        }                                                                        \
+        STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)  \
+    }
+
+TILE(1)
+TILE(2)
+TILE(3)
+
+TARGET void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
+                                            const float *w, float *y, size_t ldy) {
+    size_t p = 0;
+    for (; p + 48 <= n; p += 48) tile3(mr, p, 0xFFFF, k, x, offsets, w, y, ldy);
+    const size_t rest = n - p;
+    if (rest == 0) return;
+    const size_t vectors = (rest + 15) / 16;
+    const __mmask16 last = (__mmask16)((1u << (rest - (vectors - 1) * 16)) - 1u);
+    if (vectors == 1) tile1(mr, p, last, k, x, offsets, w, y, ldy);
+    else if (vectors == 2) tile2(mr, p, last, k, x, offsets, w, y, ldy);
+    else tile3(mr, p, last, k, x, offsets, w, y, ldy);
+}
+
+#else
+void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
+                                     const float *w, float *y, size_t ldy) {
+    squeeze_f32_igemm_8x1__scalar(mr, n, k, x, offsets, w, y, ldy);
+}
+#endif
