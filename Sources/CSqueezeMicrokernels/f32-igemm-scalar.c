@@ -3,12 +3,13 @@
 // Any processor: one output value at a time, the reference the others are
 // tested against.
 void squeeze_f32_igemm_8x1__scalar(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                   const float *w, float *y, size_t ldy) {
+                                   const float *w, const float *bias, float lo, float hi, float *y, size_t ldy) {
     for (size_t m = 0; m < mr; m++) {
         for (size_t p = 0; p < n; p++) {
-            float sum = 0.0f;
+            float sum = bias ? bias[m] : 0.0f;
             for (size_t i = 0; i < k; i++) sum += w[i * SQUEEZE_F32_IGEMM_MR + m] * x[offsets[i] + (ptrdiff_t)p];
-            y[m * ldy + p] = sum;
+            sum = sum < lo ? lo : sum;
+            y[m * ldy + p] = sum > hi ? hi : sum;
         }
     }
 }

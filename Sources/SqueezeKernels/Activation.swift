@@ -64,6 +64,17 @@ public struct Activation: Sendable, Hashable {
         }
     }
 
+    /// The activation as `min(max(x, low), high)` when it is one (identity,
+    /// ReLU, clips), so a kernel can apply it with two instructions.
+    public var bounds: (low: Float, high: Float)? {
+        switch kind {
+        case .identity: (-.infinity, .infinity)
+        case .relu where a == 0: (0, .infinity)
+        case .clip where a <= b: (a, b)
+        default: nil
+        }
+    }
+
     /// The function of one value.
     @inline(__always)
     public func apply(_ x: Float) -> Float {

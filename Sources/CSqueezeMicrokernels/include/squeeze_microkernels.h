@@ -14,22 +14,51 @@ extern "C" {
 #define SQUEEZE_F32_IGEMM_MR 8
 
 // An indirect GEMM over one panel of output channels:
-//   y[m * ldy + p] = sum_i w[i * 8 + m] * x[offsets[i] + p]
-// for m < mr (mr <= 8) and p < n. Input row i starts at x + offsets[i] (an
+//   y[m * ldy + p] = min(max(bias[m] + sum_i w[i * 8 + m] * x[offsets[i] + p], lo), hi)
+// for m < mr (mr <= 8) and p < n (bias may be NULL: zero). Input row i starts at x + offsets[i] (an
 // input plane, or a kernel tap's shift of one), so convolutions run without
 // im2col. w is one panel of the packed weights: k groups of eight floats
 // (channels past the layer's last are zero). Reads exactly the n values of
 // each row (tails are masked), writes exactly mr rows of n values.
 typedef void (*squeeze_f32_igemm_fn)(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                     const float *w, float *y, size_t ldy);
+                                     const float *w, const float *bias, float lo, float hi, float *y, size_t ldy);
 
 // The kernels, by instruction set. Only call one the processor runs.
 void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                     const float *w, float *y, size_t ldy);
+                                     const float *w, const float *bias, float lo, float hi, float *y, size_t ldy);
 void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                  const float *w, float *y, size_t ldy);
+                                  const float *w, const float *bias, float lo, float hi, float *y, size_t ldy);
 void squeeze_f32_igemm_8x1__scalar(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                   const float *w, float *y, size_t ldy);
+                                   const float *w, const float *bias, float lo, float hi, float *y, size_t ldy);
+
+// One plane of a depthwise 3x3 convolution (stride 1 or 2, dilation 1):
+//   out(y, x) = min(max(bias + sum over ky, kx of w[3 ky + kx] *
+//               in(y s + ky - pad_top, x s + kx - pad_left), lo), hi)
+// with values outside the input zero. Planes are read and written through
+// their origin (value (0, 0)) and row stride; only the output's values are
+// written, never its border.
+struct squeeze_dwconv3x3_args {
+    const float *input;
+    size_t input_height, input_width;
+    ptrdiff_t input_row_stride;
+    size_t stride, pad_top, pad_left;
+    const float *weights;  // nine
+    float bias, lo, hi;
+    float *output;
+    size_t output_height, output_width;
+    ptrdiff_t output_row_stride;
+    // squeeze_f32_dwconv3x3_scratch(output_width, stride) floats.
+    float *scratch;
+};
+typedef void (*squeeze_f32_dwconv3x3_fn)(const struct squeeze_dwconv3x3_args *args);
+
+void squeeze_f32_dwconv3x3__avx512f(const struct squeeze_dwconv3x3_args *args);
+void squeeze_f32_dwconv3x3__avx2(const struct squeeze_dwconv3x3_args *args);
+void squeeze_f32_dwconv3x3__scalar(const struct squeeze_dwconv3x3_args *args);
+
+// Floats of scratch a depthwise plane needs: three zero-padded input rows
+// (split into even and odd columns at stride 2) and a row of zeros.
+size_t squeeze_f32_dwconv3x3_scratch(size_t output_width, size_t stride);
 
 // Instruction sets a table entry needs.
 enum squeeze_isa {
@@ -41,6 +70,9 @@ enum squeeze_isa {
 // The best kernel for an instruction set (the portable one for sets this
 // build has no kernel for).
 squeeze_f32_igemm_fn squeeze_f32_igemm_kernel(enum squeeze_isa isa);
+
+// The depthwise kernel for an instruction set.
+squeeze_f32_dwconv3x3_fn squeeze_f32_dwconv3x3_kernel(enum squeeze_isa isa);
 
 // The widest set this processor and operating system run.
 enum squeeze_isa squeeze_microkernels_best_isa(void);

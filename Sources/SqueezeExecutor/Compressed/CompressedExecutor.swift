@@ -27,6 +27,8 @@ public final class CompressedExecutor: InferenceEngine {
     private let genericScratch: UnsafeMutableBufferPointer<Float>
     /// The indirect GEMM kernel of the program's instruction set.
     private let gemmKernel: squeeze_f32_igemm_fn
+    /// The depthwise 3x3 kernel of the program's instruction set.
+    private let depthwiseKernel: squeeze_f32_dwconv3x3_fn
     /// Counts convolutions run, so scratch can tell a chunk it decoded for this one.
     private var convolutionRun = 0
 
@@ -72,6 +74,7 @@ public final class CompressedExecutor: InferenceEngine {
         }
         pool = WorkerPool(threads: program.threads)
         gemmKernel = squeeze_f32_igemm_kernel(program.kernels.microkernelISA)
+        depthwiseKernel = squeeze_f32_dwconv3x3_kernel(program.kernels.microkernelISA)
     }
 
     deinit {
@@ -148,19 +151,7 @@ public final class CompressedExecutor: InferenceEngine {
         case .generic(let g):
             runGeneric(g)
         case .depthwise(let d):
-            let width = d.output.layout.width
-            d.weights.withUnsafeBufferPointer { w in
-                forChunks(of: d.output.channels, batch: batch) { n, c, count in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: width + 8) { scratch in
-                        for k in c..<(c + count) {
-                            depthwise3x3Plane(input: a + d.input.plane(n, k), inputLayout: d.input.layout, stride: d.stride,
-                                              padTop: d.padTop, padLeft: d.padLeft, weights: w.baseAddress! + 9 * k,
-                                              bias: d.bias[k], activation: d.activation, output: a + d.output.plane(n, k),
-                                              outputLayout: d.output.layout, scratch: scratch.baseAddress!)
-                        }
-                    }
-                }
-            }
+            runDepthwise(d)
         case .gemm(let g):
             runGemm(g)
         case .combine(let m):
@@ -227,14 +218,44 @@ public final class CompressedExecutor: InferenceEngine {
         }
     }
 
+    /// Each chunk of channels is an item; a plane at a time.
+    private func runDepthwise(_ d: CompressedProgram.Depthwise) {
+        let a = arena.baseAddress!, kernel = depthwiseKernel
+        let x = d.input.layout, y = d.output.layout
+        let direct = d.direct, bounds = d.activation.bounds ?? (-.infinity, .infinity)
+        let rowsScratch = squeeze_f32_dwconv3x3_scratch(y.width, d.stride)
+        d.weights.withUnsafeBufferPointer { w in
+            forChunks(of: d.output.channels, batch: program.batchSize) { n, c, count, thread in
+                let grid = scratch[thread].grid
+                for k in c..<(c + count) {
+                    let plane = grid + rowsScratch
+                    var args = squeeze_dwconv3x3_args(
+                        input: a + d.input.plane(n, k) + x.origin, input_height: x.height, input_width: x.width,
+                        input_row_stride: x.rowStride, stride: d.stride, pad_top: d.padTop, pad_left: d.padLeft,
+                        weights: w.baseAddress! + 9 * k, bias: direct ? d.bias[k] : 0, lo: bounds.0, hi: bounds.1,
+                        output: direct ? a + d.output.plane(n, k) + y.origin : plane, output_height: y.height,
+                        output_width: y.width, output_row_stride: direct ? y.rowStride : y.width, scratch: grid)
+                    kernel(&args)
+                    if !direct {
+                        storeGridPlane(plane, gridWidth: y.width, bias: d.bias[k], activation: d.activation,
+                                       output: a + d.output.plane(n, k), layout: y)
+                    }
+                }
+            }
+        }
+    }
+
     /// Each panel of eight output channels over each band of output rows is
-    /// one item: the indirect GEMM fills the thread's grid, which is stored
-    /// (bias, activation) into the output layout while it is still in cache.
+    /// one item. Where the output planes are the grid itself (no border, rows
+    /// as wide as the grid's) and the activation is a clamp, the kernel
+    /// stores into them with bias and clamp; otherwise it fills the thread's
+    /// grid, which is stored into the output layout while still in cache.
     private func runGemm(_ g: CompressedProgram.Gemm) {
         let a = arena.baseAddress!, kernel = gemmKernel
         let panelRows = CompressedProgram.Gemm.panelRows
         let height = g.output.layout.height, width = g.output.layout.width, gridWidth = g.gridWidth
         let rows = g.offsets.count, panels = g.panels, channels = g.output.channels
+        let bounds = g.output.layout.isRowDense && gridWidth == width ? g.activation.bounds : nil
         for n in 0..<program.batchSize {
             var source = UnsafePointer(a + g.input.plane(n, 0))
             if let geometry = g.geometry {
@@ -251,18 +272,28 @@ public final class CompressedExecutor: InferenceEngine {
             }
             g.packed.withUnsafeBufferPointer { w in
                 g.offsets.withUnsafeBufferPointer { offsets in
-                    pool.run(items: panels * g.bands) { item, thread in
-                        let band = item / panels, panel = item % panels
-                        let first = band * g.bandRows, last = min(height, first + g.bandRows)
-                        let start = first * gridWidth, count = (last - 1 - first) * gridWidth + width
-                        let mr = min(panelRows, channels - panel * panelRows)
-                        let grid = scratch[thread].grid
-                        kernel(mr, count, rows, source + start, offsets.baseAddress!, w.baseAddress! + panel * rows * panelRows,
-                               grid, count)
-                        for m in 0..<mr {
-                            let c = panel * panelRows + m
-                            storeGridPlane(grid + m * count - start, gridWidth: gridWidth, rows: first..<last, bias: g.bias[c],
-                                           activation: g.activation, output: a + g.output.plane(n, c), layout: g.output.layout)
+                    g.bias.withUnsafeBufferPointer { bias in
+                        pool.run(items: panels * g.bands) { item, thread in
+                            let band = item / panels, panel = item % panels
+                            let first = band * g.bandRows, last = min(height, first + g.bandRows)
+                            let start = first * gridWidth, count = (last - 1 - first) * gridWidth + width
+                            let mr = min(panelRows, channels - panel * panelRows)
+                            let weights = w.baseAddress! + panel * rows * panelRows
+                            if let bounds {
+                                kernel(mr, count, rows, source + start, offsets.baseAddress!, weights,
+                                       bias.baseAddress! + panel * panelRows, bounds.low, bounds.high,
+                                       a + g.output.plane(n, panel * panelRows) + start, g.output.layout.planeStride)
+                                return
+                            }
+                            let grid = scratch[thread].grid
+                            kernel(mr, count, rows, source + start, offsets.baseAddress!, weights, nil, -.infinity, .infinity,
+                                   grid, count)
+                            for m in 0..<mr {
+                                let c = panel * panelRows + m
+                                storeGridPlane(grid + m * count - start, gridWidth: gridWidth, rows: first..<last,
+                                               bias: bias[c], activation: g.activation, output: a + g.output.plane(n, c),
+                                               layout: g.output.layout)
+                            }
                         }
                     }
                 }
@@ -309,10 +340,15 @@ public final class CompressedExecutor: InferenceEngine {
 
     /// Splits `channels` planes of every image into chunks over the threads.
     private func forChunks(of channels: Int, batch: Int, chunk: Int = 8, _ body: (Int, Int, Int) -> Void) {
+        forChunks(of: channels, batch: batch, chunk: chunk) { n, c, count, _ in body(n, c, count) }
+    }
+
+    /// `forChunks` whose body also gets the thread (for its scratch).
+    private func forChunks(of channels: Int, batch: Int, chunk: Int = 8, _ body: (Int, Int, Int, Int) -> Void) {
         let perImage = (channels + chunk - 1) / chunk
-        pool.run(items: batch * perImage) { item, _ in
+        pool.run(items: batch * perImage) { item, thread in
             let n = item / perImage, c = (item % perImage) * chunk
-            body(n, c, min(chunk, channels - c))
+            body(n, c, min(chunk, channels - c), thread)
         }
     }
 

@@ -15,7 +15,7 @@ public final class CompressedNetwork: Sendable {
     /// Expanded weights and biases of weighted layers that run as generic
     /// steps (no compact kernel reads them).
     let genericWeights: [String: (weights: [Float], bias: [Float])]
-    /// Convolutions that run as dense GEMM.
+    /// Convolutions and fully connected layers that run as dense GEMM.
     let gemmLayers: Set<String>
 
     /// Weights at least this dense make a convolution a GEMM: the
@@ -43,13 +43,14 @@ public final class CompressedNetwork: Sendable {
         do { shapes = try model.validate() } catch { throw .invalidModel(error) }
         network = model.network
         // Depthwise 3x3 layers run a kernel of their own on dense weights.
-        // Nearly dense float convolutions run as GEMM (with im2col unless
-        // pointwise) on expanded weights
+        // Nearly dense float convolutions and fully connected layers run as
+        // GEMM on expanded weights
         // (shared ones keep their one-byte codes: expanded, they would take
         // four times the memory).
         var gemm = Set<String>()
         for (layer, s) in zip(model.network.layers, shapes.layers) {
-            if let c = layer.kind as? Convolution, c.groups == 1, s.inputs[0].rank == 4, let p = model.parameters[layer.name],
+            let convolution = (layer.kind as? Convolution).map { $0.groups == 1 && s.inputs[0].rank == 4 } ?? false
+            if convolution || layer.kind is InnerProduct, let p = model.parameters[layer.name],
                !p.weights.isShared, p.weights.elementCount > 0,
                Double(p.weights.nonZeroCount) >= Self.gemmDensity * Double(p.weights.elementCount) {
                 gemm.insert(layer.name)

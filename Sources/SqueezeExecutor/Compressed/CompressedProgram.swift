@@ -1,5 +1,6 @@
 import Foundation
 import SqueezeKernels
+internal import CSqueezeMicrokernels
 import SqueezeModel
 
 /// A `CompressedNetwork` compiled for one batch size: every blob placed in one
@@ -160,6 +161,17 @@ extension CompressedProgram {
         let weights: [Float]
         let bias: [Float]
         let activation: Activation
+
+        /// Whether the kernel writes the output planes itself: they have no
+        /// border and the activation is a clamp. Otherwise it writes a dense
+        /// plane into scratch, stored through the layout and activation.
+        var direct: Bool { output.layout.isRowDense && activation.bounds != nil }
+        /// Floats of a thread's scratch: the kernel's padded rows, and the
+        /// dense plane when not `direct`.
+        var scratchFloats: Int {
+            let rows = squeeze_f32_dwconv3x3_scratch(output.layout.width, stride)
+            return rows + (direct ? 0 : output.layout.height * output.layout.width)
+        }
     }
 
     /// A nearly dense float convolution as an indirect GEMM
@@ -355,7 +367,8 @@ private struct Planner {
         case softmax(input: Int, output: Int)
         case generic(layer: Layer, LayerShapes, inputs: [Int], outputs: [Int])
         case depthwise(layer: Layer, Convolution, input: Int, output: Int, relu: Activation?)
-        case gemm(layer: Layer, Convolution, input: Int, output: Int, relu: Activation?)
+        /// A dense convolution, or a fully connected layer when the convolution is nil.
+        case gemm(layer: Layer, Convolution?, input: Int, output: Int, relu: Activation?)
         case combine(Eltwise.Operation, inputs: [Int], broadcast: [Bool], output: Int, relu: Activation?)
 
         var reads: [Int] {
@@ -537,6 +550,7 @@ private struct Planner {
             }
             if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
             if case .gemm(let g) = step { gridSize = max(gridSize, CompressedProgram.Gemm.panelRows * g.bandSpan) }
+            if case .depthwise(let d) = step { gridSize = max(gridSize, d.scratchFloats) }
         }
         let genericScratch = steps.reduce(0) { size, step in
             switch step {
@@ -645,10 +659,8 @@ private struct Planner {
             emit(.gemm(layer: layer, p, input: input, output: output, relu: nil))
             current[top] = output
         case let p as Convolution where fourDimensional && CompressedNetwork.isDepthwise3x3(p, s):
+            // Its kernel pads rows as it reads them: the input keeps its layout.
             let output = newBlob(s.outputs[0])
-            let st = blobs[input].storage
-            storages[st].padHeight = max(storages[st].padHeight, p.padding.height, p.paddingEnd.height)
-            storages[st].padWidth = max(storages[st].padWidth, p.padding.width, p.paddingEnd.width)
             emit(.depthwise(layer: layer, p, input: input, output: output, relu: nil))
             current[top] = output
         case let e as Eltwise where fourDimensional && e.constant.isEmpty && e.operation != .difference && e.operation != .quotient
@@ -700,6 +712,10 @@ private struct Planner {
             }
             emit(.convolution(layer: layer, p, s, input: input, output: output, phases: phases, relu: nil))
             if let phases { phaseStorage[pending.count - 1] = phases }
+            current[top] = output
+        case is InnerProduct where network.gemmLayers.contains(layer.name):
+            let output = newBlob(s.outputs[0])
+            emit(.gemm(layer: layer, nil, input: input, output: output, relu: nil))
             current[top] = output
         case is InnerProduct:
             let output = newBlob(s.outputs[0])
@@ -992,16 +1008,17 @@ private struct Planner {
                                     padTop: p.padding.height, padLeft: p.padding.width, weights: dense.weights,
                                     bias: dense.bias.isEmpty ? [Float](repeating: 0, count: p.outputChannels) : dense.bias,
                                     activation: relu ?? .identity))
-        case .gemm(let layer, let p, let i, let o, let relu):
+        case .gemm(let layer, let convolution, let i, let o, let relu):
             guard let dense = network.genericWeights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
             let shape = shapes.layers[network.network.layerIndex(named: layer.name) ?? 0].inputs[0]
             let x = view(i), y = view(o)
-            let rows = dense.weights.count / max(p.outputChannels, 1)
+            let outputs = y.channels
+            let rows = dense.weights.count / max(outputs, 1)
             var offsets: [Int] = [], geometry: ConvolutionGeometry?, gridWidth: Int
-            if p.stride.height == 1 && p.stride.width == 1 {
+            let layout = x.layout
+            if let p = convolution, p.stride.height == 1 && p.stride.width == 1 {
                 // Output (y, x) on the grid reads tap (ky, kx) at the input's
                 // padded row y + ky*dh, column x + kx*dw: runs of one plane.
-                let layout = x.layout
                 gridWidth = layout.rowStride
                 let shift = (layout.padHeight - p.padding.height) * layout.rowStride + (layout.padWidth - p.padding.width)
                 for c in 0..<x.channels {
@@ -1012,21 +1029,32 @@ private struct Planner {
                         }
                     }
                 }
-            } else {
+            } else if let p = convolution {
                 let g = p.geometry(input: shape)
                 geometry = g
                 gridWidth = g.outputWidth
                 offsets = (0..<g.columnRows).map { $0 * g.columnCount }
+            } else {
+                // Fully connected: one grid value, every input value a row.
+                gridWidth = 1
+                for c in 0..<x.channels {
+                    for yy in 0..<layout.height {
+                        for xx in 0..<layout.width { offsets.append(c * layout.planeStride + layout.origin + yy * layout.rowStride + xx) }
+                    }
+                }
+            }
+            guard offsets.count == rows else {
+                throw unsupported(layer, "its \(rows) weights per output do not match its \(offsets.count) inputs")
             }
             let panelRows = CompressedProgram.Gemm.panelRows
-            let panels = (p.outputChannels + panelRows - 1) / panelRows
+            let panels = (outputs + panelRows - 1) / panelRows
             var packed = [Float](repeating: 0, count: panels * rows * panelRows)
-            for m in 0..<p.outputChannels {
+            for m in 0..<outputs {
                 let panel = m / panelRows, lane = m % panelRows
                 for r in 0..<rows { packed[(panel * rows + r) * panelRows + lane] = dense.weights[m * rows + r] }
             }
             return .gemm(.init(name: layer.name, input: x, output: y, packed: packed,
-                               bias: dense.bias.isEmpty ? [Float](repeating: 0, count: p.outputChannels) : dense.bias,
+                               bias: dense.bias.isEmpty ? [Float](repeating: 0, count: outputs) : dense.bias,
                                activation: relu ?? .identity, offsets: offsets, geometry: geometry, gridWidth: gridWidth,
                                bandRows: CompressedProgram.Gemm.bandRows(inputRows: rows, gridWidth: gridWidth,
                                                                          height: y.layout.height)))
