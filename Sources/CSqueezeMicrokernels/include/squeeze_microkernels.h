@@ -31,22 +31,24 @@ void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t k, const float *x,
 void squeeze_f32_igemm_8x1__scalar(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
                                    const float *w, const float *bias, float lo, float hi, float *y, size_t ldy);
 
-// One plane of a depthwise 3x3 convolution (stride 1 or 2, dilation 1):
-//   out(y, x) = min(max(bias + sum over ky, kx of w[3 ky + kx] *
-//               in(y s + ky - pad_top, x s + kx - pad_left), lo), hi)
-// with values outside the input zero. Planes are read and written through
-// their origin (value (0, 0)) and row stride; only the output's values are
-// written, never its border.
+// Planes of a depthwise 3x3 convolution (stride 1 or 2, dilation 1):
+//   out_c(y, x) = min(max(bias[c] + sum over ky, kx of w[9 c + 3 ky + kx] *
+//                 in_c(y s + ky - pad_top, x s + kx - pad_left), lo), hi)
+// with values outside the input zero (bias may be NULL: zero). Planes are
+// read and written from value (0, 0) with their row and plane strides; only
+// the output's values are written, never a border.
 struct squeeze_dwconv3x3_args {
+    size_t planes;
     const float *input;
     size_t input_height, input_width;
-    ptrdiff_t input_row_stride;
+    ptrdiff_t input_row_stride, input_plane_stride;
     size_t stride, pad_top, pad_left;
-    const float *weights;  // nine
-    float bias, lo, hi;
+    const float *weights;  // nine per plane
+    const float *bias;     // one per plane, or NULL
+    float lo, hi;
     float *output;
     size_t output_height, output_width;
-    ptrdiff_t output_row_stride;
+    ptrdiff_t output_row_stride, output_plane_stride;
     // squeeze_f32_dwconv3x3_scratch(output_width, stride) floats.
     float *scratch;
 };
@@ -56,7 +58,7 @@ void squeeze_f32_dwconv3x3__avx512f(const struct squeeze_dwconv3x3_args *args);
 void squeeze_f32_dwconv3x3__avx2(const struct squeeze_dwconv3x3_args *args);
 void squeeze_f32_dwconv3x3__scalar(const struct squeeze_dwconv3x3_args *args);
 
-// Floats of scratch a depthwise plane needs: three zero-padded input rows
+// Floats of scratch the depthwise kernel needs: three zero-padded input rows
 // (split into even and odd columns at stride 2) and a row of zeros.
 size_t squeeze_f32_dwconv3x3_scratch(size_t output_width, size_t stride);
 

@@ -218,26 +218,34 @@ public final class CompressedExecutor: InferenceEngine {
         }
     }
 
-    /// Each chunk of channels is an item; a plane at a time.
+    /// Each chunk of channels is one item and one kernel call.
     private func runDepthwise(_ d: CompressedProgram.Depthwise) {
         let a = arena.baseAddress!, kernel = depthwiseKernel
         let x = d.input.layout, y = d.output.layout
         let direct = d.direct, bounds = d.activation.bounds ?? (-.infinity, .infinity)
         let rowsScratch = squeeze_f32_dwconv3x3_scratch(y.width, d.stride)
         d.weights.withUnsafeBufferPointer { w in
-            forChunks(of: d.output.channels, batch: program.batchSize) { n, c, count, thread in
-                let grid = scratch[thread].grid
-                for k in c..<(c + count) {
-                    let plane = grid + rowsScratch
+            d.bias.withUnsafeBufferPointer { bias in
+                forChunks(of: d.output.channels, batch: program.batchSize) { n, c, count, thread in
+                    let grid = scratch[thread].grid, plane = grid + rowsScratch
                     var args = squeeze_dwconv3x3_args(
-                        input: a + d.input.plane(n, k) + x.origin, input_height: x.height, input_width: x.width,
-                        input_row_stride: x.rowStride, stride: d.stride, pad_top: d.padTop, pad_left: d.padLeft,
-                        weights: w.baseAddress! + 9 * k, bias: direct ? d.bias[k] : 0, lo: bounds.0, hi: bounds.1,
-                        output: direct ? a + d.output.plane(n, k) + y.origin : plane, output_height: y.height,
-                        output_width: y.width, output_row_stride: direct ? y.rowStride : y.width, scratch: grid)
-                    kernel(&args)
-                    if !direct {
-                        storeGridPlane(plane, gridWidth: y.width, bias: d.bias[k], activation: d.activation,
+                        planes: direct ? count : 1, input: a + d.input.plane(n, c) + x.origin, input_height: x.height,
+                        input_width: x.width, input_row_stride: x.rowStride, input_plane_stride: x.planeStride,
+                        stride: d.stride, pad_top: d.padTop, pad_left: d.padLeft, weights: w.baseAddress! + 9 * c,
+                        bias: direct ? bias.baseAddress! + c : nil, lo: bounds.0, hi: bounds.1,
+                        output: direct ? a + d.output.plane(n, c) + y.origin : plane, output_height: y.height,
+                        output_width: y.width, output_row_stride: direct ? y.rowStride : y.width,
+                        output_plane_stride: y.planeStride, scratch: grid)
+                    if direct {
+                        kernel(&args)
+                        return
+                    }
+                    // A plane at a time through scratch, then the layout and activation.
+                    for k in c..<(c + count) {
+                        args.input = UnsafePointer(a + d.input.plane(n, k) + x.origin)
+                        args.weights = w.baseAddress! + 9 * k
+                        kernel(&args)
+                        storeGridPlane(plane, gridWidth: y.width, bias: bias[k], activation: d.activation,
                                        output: a + d.output.plane(n, k), layout: y)
                     }
                 }
