@@ -166,6 +166,10 @@ let package = Package(
             dependencies: ["SqueezeExecutor", "SqueezeKernels", "SqueezeReader", "TestSupport"]
         ),
         .testTarget(
+            name: "SqueezeMicrokernelTests",
+            dependencies: ["CSqueezeMicrokernels"]
+        ),
+        .testTarget(
             name: "SqueezeImageTests",
             dependencies: ["SqueezeImage", "TestSupport"]
         ),

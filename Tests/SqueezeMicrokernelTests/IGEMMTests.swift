@@ -1,0 +1,34 @@
+import Testing
+
+@Suite("Indirect GEMM micro-kernels against a textbook loop")
+struct IGEMMTests {
+    /// Every tail of the 48- and 24-wide tiles, and the one-column path.
+    @Test("every output width up to three tiles", arguments: MicrokernelISA.supported)
+    func widths(isa: MicrokernelISA) {
+        for n in 1...100 { IGEMMTester(mr: 8, n: n, k: 5, ldy: n + 3, seed: UInt64(n)).test(isa) }
+    }
+
+    @Test("fewer than eight channels in a panel", arguments: MicrokernelISA.supported)
+    func partialPanels(isa: MicrokernelISA) {
+        for mr in 1...8 {
+            for n in [1, 7, 16, 33, 49] { IGEMMTester(mr: mr, n: n, k: 9, ldy: 64, seed: UInt64(mr * 100 + n)).test(isa) }
+        }
+    }
+
+    @Test("reduction lengths, including none", arguments: MicrokernelISA.supported)
+    func depths(isa: MicrokernelISA) {
+        for k in [0, 1, 2, 3, 4, 5, 16, 27, 64, 145] {
+            IGEMMTester(mr: 8, n: 50, k: k, ldy: 50, seed: UInt64(k)).test(isa)
+            IGEMMTester(mr: 3, n: 1, k: k, ldy: 1, seed: UInt64(k)).test(isa)
+        }
+    }
+
+    @Test("bias and clamp (ReLU6) on the way out", arguments: MicrokernelISA.supported)
+    func epilogue(isa: MicrokernelISA) {
+        for n in [1, 20, 48] {
+            IGEMMTester(mr: 8, n: n, k: 12, ldy: n, bias: false, seed: 3).test(isa)
+            IGEMMTester(mr: 6, n: n, k: 12, ldy: n, low: 0, high: 0.5, seed: 4).test(isa)
+            IGEMMTester(mr: 5, n: n, k: 12, ldy: n, bias: false, low: -0.25, high: 0.25, seed: 5).test(isa)
+        }
+    }
+}
