@@ -87,8 +87,8 @@ TARGET void squeeze_f32_igemm_column__avx2(size_t mr, size_t k, const float *x, 
     }
 }
 
-TARGET void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                         const float *w, const float *bias, float lo, float hi, float *y, size_t ldy) {
+static inline TARGET void run(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
+                              const float *w, const float *bias, float lo, float hi, float *y, size_t ldy) {
     if (n == 1) {
         squeeze_f32_igemm_column__avx2(mr, k, x, offsets, w, bias, lo, hi, y, ldy);
         return;
@@ -98,9 +98,17 @@ TARGET void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t k, const fl
     if (mr > 4) half(mr - 4, n, k, x, offsets, w + 4, bias ? bias + 4 : 0, vlo, vhi, y + 4 * ldy, ldy);
 }
 
+TARGET void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t ldy) {
+    for (size_t r = 0; r < rows; r++)
+        run(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi, y + (ptrdiff_t)r * y_row_stride, ldy);
+}
+
 #else
-void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                  const float *w, const float *bias, float lo, float hi, float *y, size_t ldy) {
-    squeeze_f32_igemm_8x1__scalar(mr, n, k, x, offsets, w, bias, lo, hi, y, ldy);
+void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t ldy) {
+    squeeze_f32_igemm_8x1__scalar(mr, n, rows, x_row_stride, y_row_stride, k, x, offsets, w, bias, lo, hi, y, ldy);
 }
 #endif

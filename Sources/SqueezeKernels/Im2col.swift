@@ -70,8 +70,10 @@ public struct ConvolutionGeometry: Sendable, Hashable {
 
 /// Lays out the receptive fields of `input` (channels x height x width) as the
 /// columns of a `columnRows x columnCount` matrix so a convolution becomes one GEMM.
-/// Positions in the padding read as zero.
-public func im2col(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+/// Positions in the padding read as zero. With `outputRows`, only the
+/// columns of those output rows are written (threads can share the matrix).
+public func im2col(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>,
+                   outputRows: Range<Int>? = nil) {
     let oh = g.outputHeight, ow = g.outputWidth
     let plane = g.height * g.width
     var row = columns
@@ -81,7 +83,7 @@ public func im2col(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, column
             for kx in 0..<g.kernelWidth {
                 let xOffset = kx * g.dilationWidth - g.padWidth
                 let (firstX, lastX) = g.columnsInside(offset: xOffset)
-                for y in 0..<oh {
+                for y in outputRows ?? 0..<oh {
                     let out = row + y * ow
                     let iy = y * g.strideHeight - g.padHeight + ky * g.dilationHeight
                     guard iy >= 0, iy < g.height else {

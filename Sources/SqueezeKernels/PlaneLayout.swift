@@ -112,6 +112,24 @@ func writePlane(_ layout: PlaneLayout, rows: Range<Int>? = nil, output: UnsafeMu
     }
 }
 
+/// Writes the zeros of a plane's border next to output `rows` (the rows' side
+/// columns, and the top or bottom border when the rows reach it), for planes
+/// whose values a kernel stores itself. One copy only.
+public func clearBorder(of plane: UnsafeMutablePointer<Float>, _ layout: PlaneLayout, rows: Range<Int>) {
+    precondition(layout.shiftedCopies == 1)
+    let stride = layout.rowStride, right = stride - layout.padWidth - layout.width
+    if rows.lowerBound == 0 { plane.update(repeating: 0, count: layout.padHeight * stride) }
+    if rows.upperBound == layout.height {
+        (plane + (layout.padHeight + layout.height) * stride).update(repeating: 0, count: layout.padHeight * stride)
+    }
+    guard layout.padWidth > 0 || right > 0 else { return }
+    for y in rows {
+        let line = plane + (layout.padHeight + y) * stride
+        for x in 0..<layout.padWidth { line[x] = 0 }
+        for x in 0..<right { line[layout.padWidth + layout.width + x] = 0 }
+    }
+}
+
 /// Row `line` of copy 0 into the plane's other copies: copy `k` gets it shifted
 /// left by `k`, its last `k` values zero (never the next row's first, so
 /// threads writing different rows never need each other's).

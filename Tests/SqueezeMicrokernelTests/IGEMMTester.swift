@@ -8,19 +8,27 @@ struct IGEMMTester: CustomStringConvertible, Sendable {
     var mr: Int
     var n: Int
     var k: Int
-    /// Floats between an output row and the next (at least `n`).
+    /// Floats between one channel's output and the next (at least
+    /// `rows * yRowStride`).
     var ldy: Int
+    /// Runs per channel, each `xRowStride` further on in the input and
+    /// `yRowStride` (at least `n`) in the output.
+    var rows = 1
+    var xRowStride = 0
+    var yRowStride = 0
     var bias = true
     var low: Float = -.infinity
     var high: Float = .infinity
     var seed: UInt64 = 1
 
-    var description: String { "mr \(mr) n \(n) k \(k) ldy \(ldy) bias \(bias) clamp [\(low), \(high)]" }
+    var description: String {
+        "mr \(mr) n \(n) rows \(rows) (\(xRowStride), \(yRowStride)) k \(k) ldy \(ldy) bias \(bias) clamp [\(low), \(high)]"
+    }
 
     func test(_ isa: MicrokernelISA) {
         var values = TestValues(seed: seed)
         // Input rows at scattered offsets in one buffer: row i starts at offsets[i].
-        let rowStride = n + 5
+        let rowStride = n + 5 + (rows - 1) * xRowStride
         let input = values.array(k * rowStride + 3)
         // One spare entry each, so that k = 0 still has buffers to point at.
         let offsets = (0..<k).map { ($0 * 7 % max(k, 1)) * rowStride + 1 } + [0]
@@ -34,7 +42,7 @@ struct IGEMMTester: CustomStringConvertible, Sendable {
                 weights.withUnsafeBufferPointer { w in
                     biases.withUnsafeBufferPointer { b in
                         output.withUnsafeMutableBufferPointer { y in
-                            kernel(mr, n, k, x.baseAddress!, o.baseAddress!, w.baseAddress!, bias ? b.baseAddress! : nil,
+                            kernel(mr, n, rows, xRowStride, yRowStride, k, x.baseAddress!, o.baseAddress!, w.baseAddress!, bias ? b.baseAddress! : nil,
                                    low, high, y.baseAddress!, ldy)
                         }
                     }
@@ -42,17 +50,18 @@ struct IGEMMTester: CustomStringConvertible, Sendable {
             }
         }
         for m in 0..<8 {
-            for p in 0..<ldy {
-                let got = output[m * ldy + p]
-                guard m < mr, p < n else {
-                    #expect(got == canary, "\(isa) \(self): wrote (\(m), \(p)) outside the output")
+            for q in 0..<ldy {
+                let got = output[m * ldy + q]
+                let r = yRowStride > 0 ? q / yRowStride : 0, p = q - r * yRowStride
+                guard m < mr, r < rows, p < n else {
+                    #expect(got == canary, "\(isa) \(self): wrote (\(m), \(q)) outside the output")
                     continue
                 }
                 var sum: Double = bias ? Double(biases[m]) : 0
-                for i in 0..<k { sum += Double(weights[i * 8 + m]) * Double(input[offsets[i] + p]) }
+                for i in 0..<k { sum += Double(weights[i * 8 + m]) * Double(input[offsets[i] + r * xRowStride + p]) }
                 let expected = Float(min(max(sum, Double(low)), Double(high)))
                 let tolerance = 1e-5 * Float(max(k, 1))
-                #expect(abs(got - expected) <= tolerance, "\(isa) \(self): (\(m), \(p)) \(got) vs \(expected)")
+                #expect(abs(got - expected) <= tolerance, "\(isa) \(self): (\(m), \(r), \(p)) \(got) vs \(expected)")
             }
         }
         #expect(output.suffix(4).allSatisfy { $0 == canary }, "\(isa) \(self): wrote past the buffer")

@@ -31,4 +31,14 @@ struct IGEMMTests {
             IGEMMTester(mr: 5, n: n, k: 12, ldy: n, bias: false, low: -0.25, high: 0.25, seed: 5).test(isa)
         }
     }
+
+    /// Output rows of a padded layout written in place: runs of the row's
+    /// width, the grid's and the layout's row strides apart.
+    @Test("row by row into strided output", arguments: MicrokernelISA.supported)
+    func rows(isa: MicrokernelISA) {
+        for (n, rows) in [(13, 4), (27, 3), (55, 2), (1, 5)] {
+            IGEMMTester(mr: 7, n: n, k: 10, ldy: rows * (n + 3) + 2, rows: rows, xRowStride: n + 2, yRowStride: n + 3,
+                        low: 0, high: 6, seed: UInt64(n)).test(isa)
+        }
+    }
 }

@@ -13,23 +13,30 @@ extern "C" {
 // Output channels per packed weight panel, in every set.
 #define SQUEEZE_F32_IGEMM_MR 8
 
-// An indirect GEMM over one panel of output channels:
-//   y[m * ldy + p] = min(max(bias[m] + sum_i w[i * 8 + m] * x[offsets[i] + p], lo), hi)
-// for m < mr (mr <= 8) and p < n (bias may be NULL: zero). Input row i starts at x + offsets[i] (an
-// input plane, or a kernel tap's shift of one), so convolutions run without
-// im2col. w is one panel of the packed weights: k groups of eight floats
-// (channels past the layer's last are zero). Reads exactly the n values of
-// each row (tails are masked), writes exactly mr rows of n values.
-typedef void (*squeeze_f32_igemm_fn)(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                     const float *w, const float *bias, float lo, float hi, float *y, size_t ldy);
+// An indirect GEMM over one panel of output channels, row by row:
+//   y[m * ldy + r * y_row_stride + p] = min(max(bias[m] +
+//       sum_i w[i * 8 + m] * x[offsets[i] + r * x_row_stride + p], lo), hi)
+// for m < mr (mr <= 8), r < rows and p < n (bias may be NULL: zero). Input
+// row i starts at x + offsets[i] (an input plane, or a kernel tap's shift of
+// one), so convolutions run without im2col; `rows` lets output rows of a
+// padded layout be written in place. w is one panel of the packed weights:
+// k groups of eight floats (channels past the layer's last are zero). Reads
+// exactly the n values of each run (tails are masked) and writes exactly mr
+// x rows runs of n values.
+typedef void (*squeeze_f32_igemm_fn)(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
+                                     size_t k, const float *x, const ptrdiff_t *offsets, const float *w,
+                                     const float *bias, float lo, float hi, float *y, size_t ldy);
 
 // The kernels, by instruction set. Only call one the processor runs.
-void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                     const float *w, const float *bias, float lo, float hi, float *y, size_t ldy);
-void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                  const float *w, const float *bias, float lo, float hi, float *y, size_t ldy);
-void squeeze_f32_igemm_8x1__scalar(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                                   const float *w, const float *bias, float lo, float hi, float *y, size_t ldy);
+void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t ldy);
+void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t ldy);
+void squeeze_f32_igemm_8x1__scalar(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t ldy);
 
 // Planes of a depthwise 3x3 convolution (stride 1 or 2, dilation 1):
 //   out_c(y, x) = min(max(bias[c] + sum over ky, kx of w[9 c + 3 ky + kx] *

@@ -254,16 +254,20 @@ public final class CompressedExecutor: InferenceEngine {
     }
 
     /// Each panel of eight output channels over each band of output rows is
-    /// one item. Where the output planes are the grid itself (no border, rows
-    /// as wide as the grid's) and the activation is a clamp, the kernel
-    /// stores into them with bias and clamp; otherwise it fills the thread's
-    /// grid, which is stored into the output layout while still in cache.
+    /// one item. Where the activation is a clamp, the kernel stores into the
+    /// output planes with bias and clamp: as one run where the planes are the
+    /// grid itself (no border, rows as wide as the grid's), else row by row
+    /// (the border's zeros written beside). Otherwise it fills the thread's
+    /// grid, which is stored through the layout and activation while still
+    /// in cache.
     private func runGemm(_ g: CompressedProgram.Gemm) {
         let a = arena.baseAddress!, kernel = gemmKernel
         let panelRows = CompressedProgram.Gemm.panelRows
-        let height = g.output.layout.height, width = g.output.layout.width, gridWidth = g.gridWidth
+        let layout = g.output.layout
+        let height = layout.height, width = layout.width, gridWidth = g.gridWidth
         let rows = g.offsets.count, panels = g.panels, channels = g.output.channels
-        let bounds = g.output.layout.isRowDense && gridWidth == width ? g.activation.bounds : nil
+        let bounds = layout.shiftedCopies == 1 ? g.activation.bounds : nil
+        let oneRun = layout.isRowDense && gridWidth == width
         for n in 0..<program.batchSize {
             var source = UnsafePointer(a + g.input.plane(n, 0))
             if let geometry = g.geometry {
@@ -275,7 +279,11 @@ public final class CompressedExecutor: InferenceEngine {
                     dense = UnsafePointer(scratch)
                 }
                 let columns = scratch + (g.input.layout.isDense ? 0 : g.input.channels * g.input.layout.height * g.input.layout.width)
-                im2col(geometry, input: dense, columns: columns)
+                let height = geometry.outputHeight, bands = min(height, 4 * program.threads)
+                pool.run(items: bands) { band, _ in
+                    im2col(geometry, input: dense, columns: columns,
+                           outputRows: band * height / bands..<(band + 1) * height / bands)
+                }
                 source = UnsafePointer(columns)
             }
             g.packed.withUnsafeBufferPointer { w in
@@ -287,20 +295,28 @@ public final class CompressedExecutor: InferenceEngine {
                             let start = first * gridWidth, count = (last - 1 - first) * gridWidth + width
                             let mr = min(panelRows, channels - panel * panelRows)
                             let weights = w.baseAddress! + panel * rows * panelRows
+                            let planes = a + g.output.plane(n, panel * panelRows)
+                            if let bounds, oneRun {
+                                kernel(mr, count, 1, 0, 0, rows, source + start, offsets.baseAddress!, weights,
+                                       bias.baseAddress! + panel * panelRows, bounds.low, bounds.high, planes + start,
+                                       layout.planeStride)
+                                return
+                            }
                             if let bounds {
-                                kernel(mr, count, rows, source + start, offsets.baseAddress!, weights,
-                                       bias.baseAddress! + panel * panelRows, bounds.low, bounds.high,
-                                       a + g.output.plane(n, panel * panelRows) + start, g.output.layout.planeStride)
+                                kernel(mr, width, last - first, gridWidth, layout.rowStride, rows, source + start,
+                                       offsets.baseAddress!, weights, bias.baseAddress! + panel * panelRows, bounds.low,
+                                       bounds.high, planes + layout.origin + first * layout.rowStride, layout.planeStride)
+                                for m in 0..<mr { clearBorder(of: planes + m * layout.planeStride, layout, rows: first..<last) }
                                 return
                             }
                             let grid = scratch[thread].grid
-                            kernel(mr, count, rows, source + start, offsets.baseAddress!, weights, nil, -.infinity, .infinity,
-                                   grid, count)
+                            kernel(mr, count, 1, 0, 0, rows, source + start, offsets.baseAddress!, weights, nil, -.infinity,
+                                   .infinity, grid, count)
                             for m in 0..<mr {
                                 let c = panel * panelRows + m
                                 storeGridPlane(grid + m * count - start, gridWidth: gridWidth, rows: first..<last,
                                                bias: bias[c], activation: g.activation, output: a + g.output.plane(n, c),
-                                               layout: g.output.layout)
+                                               layout: layout)
                             }
                         }
                     }
