@@ -16,23 +16,28 @@
         if (NV > 1) c##m##1 = _mm256_fmadd_ps(a1, b, c##m##1);                   \
         if (NV > 2) c##m##2 = _mm256_fmadd_ps(a2, b, c##m##2);                   \
     }
-#define OUT(v) _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v, bm), vlo), vhi)
+// The residual's lanes past n are not read (masked), so they add zero.
+#define OUT(v, j, mask)                                                          \
+    _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(_mm256_add_ps(v, bm),             \
+        res ? _mm256_maskload_ps(res + (j), mask) : _mm256_setzero_ps()), vlo), vhi)
 #define STORE(m)                                                                 \
     if (m < mr) {                                                                \
         float *row = y + m * ldy + p;                                            \
+        const float *res = residual ? residual + m * ldy + p : NULL;             \
         const __m256 bm = _mm256_set1_ps(bias ? bias[m] : 0.0f);                 \
-        if (NV == 1) _mm256_maskstore_ps(row, last, OUT(c##m##0));               \
-        else _mm256_storeu_ps(row, OUT(c##m##0));                                \
-        if (NV == 2) _mm256_maskstore_ps(row + 8, last, OUT(c##m##1));           \
-        else if (NV > 2) _mm256_storeu_ps(row + 8, OUT(c##m##1));                \
-        if (NV == 3) _mm256_maskstore_ps(row + 16, last, OUT(c##m##2));          \
+        const __m256i all_ = _mm256_set1_epi32(-1);                              \
+        if (NV == 1) _mm256_maskstore_ps(row, last, OUT(c##m##0, 0, last));      \
+        else _mm256_storeu_ps(row, OUT(c##m##0, 0, all_));                       \
+        if (NV == 2) _mm256_maskstore_ps(row + 8, last, OUT(c##m##1, 8, last));  \
+        else if (NV > 2) _mm256_storeu_ps(row + 8, OUT(c##m##1, 8, all_));       \
+        if (NV == 3) _mm256_maskstore_ps(row + 16, last, OUT(c##m##2, 16, last)); \
     }
 #define ZERO(m) __m256 c##m##0 = _mm256_setzero_ps(), c##m##1 = c##m##0, c##m##2 = c##m##0;
 
 #define TILE(NV_)                                                                \
     static inline TARGET void tile##NV_(size_t mr, size_t p, __m256i last, size_t k, const float *x, \
                                          const ptrdiff_t *offsets, const float *w, const float *bias, \
-                                         __m256 vlo, __m256 vhi, float *y, size_t ldy) { \
+                                         __m256 vlo, __m256 vhi, const float *residual, float *y, size_t ldy) { \
         enum { NV = NV_ };                                                       \
         ZERO(0) ZERO(1) ZERO(2) ZERO(3)                                          \
         const float *wk = w;                                                     \
@@ -51,24 +56,25 @@ TILE(2)
 TILE(3)
 
 static inline TARGET void half(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                               const float *w, const float *bias, __m256 vlo, __m256 vhi, float *y, size_t ldy) {
+                               const float *w, const float *bias, __m256 vlo, __m256 vhi, const float *residual, float *y,
+                               size_t ldy) {
     const __m256i all = _mm256_set1_epi32(-1);
     size_t p = 0;
-    for (; p + 24 <= n; p += 24) tile3(mr, p, all, k, x, offsets, w, bias, vlo, vhi, y, ldy);
+    for (; p + 24 <= n; p += 24) tile3(mr, p, all, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
     const size_t rest = n - p;
     if (rest == 0) return;
     const size_t vectors = (rest + 7) / 8;
     const int valid = (int)(rest - (vectors - 1) * 8);
     const __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    if (vectors == 1) tile1(mr, p, last, k, x, offsets, w, bias, vlo, vhi, y, ldy);
-    else if (vectors == 2) tile2(mr, p, last, k, x, offsets, w, bias, vlo, vhi, y, ldy);
-    else tile3(mr, p, last, k, x, offsets, w, bias, vlo, vhi, y, ldy);
+    if (vectors == 1) tile1(mr, p, last, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
+    else if (vectors == 2) tile2(mr, p, last, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
+    else tile3(mr, p, last, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
 }
 
 // One output value per channel (a fully connected layer): the panel's eight
 // weights of a row are one load, times the row's input value.
 TARGET void squeeze_f32_igemm_column__avx2(size_t mr, size_t k, const float *x, const ptrdiff_t *offsets, const float *w,
-                                 const float *bias, float lo, float hi, float *y, size_t ldy) {
+                                 const float *bias, float lo, float hi, const float *residual, float *y, size_t ldy) {
     __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
     size_t i = 0;
     for (; i + 4 <= k; i += 4) {
@@ -81,34 +87,38 @@ TARGET void squeeze_f32_igemm_column__avx2(size_t mr, size_t k, const float *x, 
     float out[8];
     _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
     for (size_t m = 0; m < mr; m++) {
-        float v = out[m] + (bias ? bias[m] : 0.0f);
+        float v = out[m] + (bias ? bias[m] : 0.0f) + (residual ? residual[m * ldy] : 0.0f);
         v = v < lo ? lo : v;
         y[m * ldy] = v > hi ? hi : v;
     }
 }
 
 static inline TARGET void run(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                              const float *w, const float *bias, float lo, float hi, float *y, size_t ldy) {
+                              const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
+                              size_t ldy) {
     if (n == 1) {
-        squeeze_f32_igemm_column__avx2(mr, k, x, offsets, w, bias, lo, hi, y, ldy);
+        squeeze_f32_igemm_column__avx2(mr, k, x, offsets, w, bias, lo, hi, residual, y, ldy);
         return;
     }
     const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-    half(mr < 4 ? mr : 4, n, k, x, offsets, w, bias, vlo, vhi, y, ldy);
-    if (mr > 4) half(mr - 4, n, k, x, offsets, w + 4, bias ? bias + 4 : 0, vlo, vhi, y + 4 * ldy, ldy);
+    half(mr < 4 ? mr : 4, n, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
+    if (mr > 4)
+        half(mr - 4, n, k, x, offsets, w + 4, bias ? bias + 4 : NULL, vlo, vhi, residual ? residual + 4 * ldy : NULL,
+             y + 4 * ldy, ldy);
 }
 
 TARGET void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy) {
     for (size_t r = 0; r < rows; r++)
-        run(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi, y + (ptrdiff_t)r * y_row_stride, ldy);
+        run(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi,
+            residual ? residual + (ptrdiff_t)r * y_row_stride : NULL, y + (ptrdiff_t)r * y_row_stride, ldy);
 }
 
 #else
 void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy) {
-    squeeze_f32_igemm_8x1__scalar(mr, n, rows, x_row_stride, y_row_stride, k, x, offsets, w, bias, lo, hi, y, ldy);
+    squeeze_f32_igemm_8x1__scalar(mr, n, rows, x_row_stride, y_row_stride, k, x, offsets, w, bias, lo, hi, residual, y, ldy);
 }
 #endif

@@ -17,23 +17,27 @@
         if (NV > 1) c##m##1 = _mm512_fmadd_ps(a1, b, c##m##1);                   \
         if (NV > 2) c##m##2 = _mm512_fmadd_ps(a2, b, c##m##2);                   \
     }
-#define OUT(v) _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(v, bm), vlo), vhi)
+// The residual's lanes past n are not read (masked), so they add zero.
+#define OUT(v, j, mask)                                                          \
+    _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_add_ps(v, bm),             \
+        res ? _mm512_maskz_loadu_ps(mask, res + (j)) : _mm512_setzero_ps()), vlo), vhi)
 #define STORE(m)                                                                 \
     if (m < mr) {                                                                \
         float *row = y + m * ldy + p;                                            \
+        const float *res = residual ? residual + m * ldy + p : NULL;             \
         const __m512 bm = _mm512_set1_ps(bias ? bias[m] : 0.0f);                 \
-        if (NV == 1) _mm512_mask_storeu_ps(row, last, OUT(c##m##0));             \
-        else _mm512_storeu_ps(row, OUT(c##m##0));                                \
-        if (NV == 2) _mm512_mask_storeu_ps(row + 16, last, OUT(c##m##1));        \
-        else if (NV > 2) _mm512_storeu_ps(row + 16, OUT(c##m##1));               \
-        if (NV == 3) _mm512_mask_storeu_ps(row + 32, last, OUT(c##m##2));        \
+        if (NV == 1) _mm512_mask_storeu_ps(row, last, OUT(c##m##0, 0, last));    \
+        else _mm512_storeu_ps(row, OUT(c##m##0, 0, 0xFFFF));                     \
+        if (NV == 2) _mm512_mask_storeu_ps(row + 16, last, OUT(c##m##1, 16, last)); \
+        else if (NV > 2) _mm512_storeu_ps(row + 16, OUT(c##m##1, 16, 0xFFFF));   \
+        if (NV == 3) _mm512_mask_storeu_ps(row + 32, last, OUT(c##m##2, 32, last)); \
     }
 #define ZERO(m) __m512 c##m##0 = _mm512_setzero_ps(), c##m##1 = c##m##0, c##m##2 = c##m##0;
 
 #define TILE(NV_)                                                                \
     static inline TARGET void tile##NV_(size_t mr, size_t p, __mmask16 last, size_t k, const float *x, \
                                          const ptrdiff_t *offsets, const float *w, const float *bias, \
-                                         __m512 vlo, __m512 vhi, float *y, size_t ldy) { \
+                                         __m512 vlo, __m512 vhi, const float *residual, float *y, size_t ldy) { \
         enum { NV = NV_ };                                                       \
         ZERO(0) ZERO(1) ZERO(2) ZERO(3) ZERO(4) ZERO(5) ZERO(6) ZERO(7)          \
         const float *wk = w;                                                     \
@@ -52,35 +56,36 @@ TILE(2)
 TILE(3)
 
 static inline TARGET void run(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                              const float *w, const float *bias, float lo, float hi, float *y, size_t ldy) {
+                              const float *w, const float *bias, float lo, float hi, const float *residual, float *y, size_t ldy) {
     if (n == 1) {
         // Bound by the weights' loads: the 256-bit kernel is as fast.
-        squeeze_f32_igemm_column__avx2(mr, k, x, offsets, w, bias, lo, hi, y, ldy);
+        squeeze_f32_igemm_column__avx2(mr, k, x, offsets, w, bias, lo, hi, residual, y, ldy);
         return;
     }
     const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     size_t p = 0;
-    for (; p + 48 <= n; p += 48) tile3(mr, p, 0xFFFF, k, x, offsets, w, bias, vlo, vhi, y, ldy);
+    for (; p + 48 <= n; p += 48) tile3(mr, p, 0xFFFF, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
     const size_t rest = n - p;
     if (rest == 0) return;
     const size_t vectors = (rest + 15) / 16;
     const __mmask16 last = (__mmask16)((1u << (rest - (vectors - 1) * 16)) - 1u);
-    if (vectors == 1) tile1(mr, p, last, k, x, offsets, w, bias, vlo, vhi, y, ldy);
-    else if (vectors == 2) tile2(mr, p, last, k, x, offsets, w, bias, vlo, vhi, y, ldy);
-    else tile3(mr, p, last, k, x, offsets, w, bias, vlo, vhi, y, ldy);
+    if (vectors == 1) tile1(mr, p, last, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
+    else if (vectors == 2) tile2(mr, p, last, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
+    else tile3(mr, p, last, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
 }
 
 TARGET void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy) {
     for (size_t r = 0; r < rows; r++)
-        run(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi, y + (ptrdiff_t)r * y_row_stride, ldy);
+        run(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi,
+            residual ? residual + (ptrdiff_t)r * y_row_stride : NULL, y + (ptrdiff_t)r * y_row_stride, ldy);
 }
 
 #else
 void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy) {
-    squeeze_f32_igemm_8x1__scalar(mr, n, rows, x_row_stride, y_row_stride, k, x, offsets, w, bias, lo, hi, y, ldy);
+    squeeze_f32_igemm_8x1__scalar(mr, n, rows, x_row_stride, y_row_stride, k, x, offsets, w, bias, lo, hi, residual, y, ldy);
 }
 #endif

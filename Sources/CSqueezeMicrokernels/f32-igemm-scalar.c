@@ -3,11 +3,12 @@
 // Any processor: one output value at a time, the reference the others are
 // tested against.
 static inline void run(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                              const float *w, const float *bias, float lo, float hi, float *y, size_t ldy) {
+                              const float *w, const float *bias, float lo, float hi, const float *residual, float *y, size_t ldy) {
     for (size_t m = 0; m < mr; m++) {
         for (size_t p = 0; p < n; p++) {
             float sum = bias ? bias[m] : 0.0f;
             for (size_t i = 0; i < k; i++) sum += w[i * SQUEEZE_F32_IGEMM_MR + m] * x[offsets[i] + (ptrdiff_t)p];
+            if (residual) sum += residual[m * ldy + p];
             sum = sum < lo ? lo : sum;
             y[m * ldy + p] = sum > hi ? hi : sum;
         }
@@ -15,8 +16,9 @@ static inline void run(size_t mr, size_t n, size_t k, const float *x, const ptrd
 }
 
 void squeeze_f32_igemm_8x1__scalar(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy) {
     for (size_t r = 0; r < rows; r++)
-        run(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi, y + (ptrdiff_t)r * y_row_stride, ldy);
+        run(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi,
+            residual ? residual + (ptrdiff_t)r * y_row_stride : NULL, y + (ptrdiff_t)r * y_row_stride, ldy);
 }

@@ -9,7 +9,7 @@
 #if defined(__x86_64__)
 // The n == 1 case of the indirect GEMM (a fully connected layer), AVX2 + FMA.
 void squeeze_f32_igemm_column__avx2(size_t mr, size_t k, const float *x, const ptrdiff_t *offsets, const float *w,
-                                    const float *bias, float lo, float hi, float *y, size_t ldy);
+                                    const float *bias, float lo, float hi, const float *residual, float *y, size_t ldy);
 #endif
 
 // Padded input row length of a depthwise plane, in floats (a whole number of

@@ -217,6 +217,21 @@ struct OperatorForwardTests {
             layer("widths", Concat(axis: -1), ["w1", "w0"]),
             conv("after", "widths", 3, kernel: 3, pad: 1),
         ])),
+        Case(name: "residual sums in a dense 1x1's epilogue: fused then ReLU6, residual in another layout, then h-swish",
+             network: network([4, 6, 6], [
+            conv("expand", "data", 8),
+            conv("project", "expand", 4),
+            layer("sum", Eltwise(.sum), ["project", "data"]),
+            layer("relu6", Clip(minimum: 0, maximum: 6), ["sum"], tops: ["sum"]),
+            conv("p2", "sum", 4),
+            layer("sum2", Eltwise(.sum), ["p2", "sum"]),
+            // Reads "sum" through a border, so p2's residual has another layout.
+            conv("wide", "sum", 4, kernel: 3, pad: 1),
+            conv("p3", "sum2", 4),
+            layer("sum3", Eltwise(.sum), ["sum2", "p3"]),
+            layer("hs", HardSwish(), ["sum3"], tops: ["sum3"]),
+            layer("cat", Concat(), ["sum3", "wide"]),
+        ])),
         Case(name: "split outputs feeding convolutions and an eltwise", network: network([4, 5, 5], [
             layer("split", Split(axis: 1, sizes: [1, 3]), ["data"], tops: ["one", "three"]),
             conv("a", "one", 3, kernel: 3, pad: 1),
@@ -420,6 +435,16 @@ struct OperatorForwardTests {
                         "\(c.name), \(form), \(threads) thread(s), run \(run): max |difference| \(worst) at \(at) (compressed \(output[at]), dense \(expected[at])), scale \(scale)")
             }
         }
+    }
+
+    @Test("residual sums made by a dense 1x1 run in its epilogue, not as steps of their own")
+    func residualSumsAreFused() throws {
+        let c = try #require(Self.cases.first { $0.name.hasPrefix("residual sums") })
+        let executor = try CompressedNetwork(model: Self.model(c.network)).program(batchSize: 1, threads: 1).makeExecutor()
+        executor.startProfiling()
+        let steps = try #require(executor.profile).names
+        #expect(!steps.contains { $0.hasPrefix("sum") }, "steps: \(steps)")
+        #expect(steps.contains("p3"), "steps: \(steps)")
     }
 
     // MARK: Attributes

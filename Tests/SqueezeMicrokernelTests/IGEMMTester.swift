@@ -17,12 +17,14 @@ struct IGEMMTester: CustomStringConvertible, Sendable {
     var xRowStride = 0
     var yRowStride = 0
     var bias = true
+    /// Adds a residual connection read where each output is written.
+    var residual = false
     var low: Float = -.infinity
     var high: Float = .infinity
     var seed: UInt64 = 1
 
     var description: String {
-        "mr \(mr) n \(n) rows \(rows) (\(xRowStride), \(yRowStride)) k \(k) ldy \(ldy) bias \(bias) clamp [\(low), \(high)]"
+        "mr \(mr) n \(n) rows \(rows) (\(xRowStride), \(yRowStride)) k \(k) ldy \(ldy) bias \(bias) residual \(residual) clamp [\(low), \(high)]"
     }
 
     func test(_ isa: MicrokernelISA) {
@@ -34,6 +36,7 @@ struct IGEMMTester: CustomStringConvertible, Sendable {
         let offsets = (0..<k).map { ($0 * 7 % max(k, 1)) * rowStride + 1 } + [0]
         let weights = values.array(k * 8).enumerated().map { $0.offset % 8 < mr ? $0.element : 0 } + Array(repeating: 0, count: 8)
         let biases = values.array(8)
+        let residuals = values.array(8 * ldy + 4)
         let canary: Float = 12345
         var output = [Float](repeating: canary, count: 8 * ldy + 4)
         let kernel = squeeze_f32_igemm_kernel(isa.isa)!
@@ -41,9 +44,11 @@ struct IGEMMTester: CustomStringConvertible, Sendable {
             offsets.withUnsafeBufferPointer { o in
                 weights.withUnsafeBufferPointer { w in
                     biases.withUnsafeBufferPointer { b in
-                        output.withUnsafeMutableBufferPointer { y in
-                            kernel(mr, n, rows, xRowStride, yRowStride, k, x.baseAddress!, o.baseAddress!, w.baseAddress!, bias ? b.baseAddress! : nil,
-                                   low, high, y.baseAddress!, ldy)
+                        residuals.withUnsafeBufferPointer { r in
+                            output.withUnsafeMutableBufferPointer { y in
+                                kernel(mr, n, rows, xRowStride, yRowStride, k, x.baseAddress!, o.baseAddress!, w.baseAddress!,
+                                       bias ? b.baseAddress! : nil, low, high, residual ? r.baseAddress! : nil, y.baseAddress!, ldy)
+                            }
                         }
                     }
                 }
@@ -59,6 +64,7 @@ struct IGEMMTester: CustomStringConvertible, Sendable {
                 }
                 var sum: Double = bias ? Double(biases[m]) : 0
                 for i in 0..<k { sum += Double(weights[i * 8 + m]) * Double(input[offsets[i] + r * xRowStride + p]) }
+                if residual { sum += Double(residuals[m * ldy + q]) }
                 let expected = Float(min(max(sum, Double(low)), Double(high)))
                 let tolerance = 1e-5 * Float(max(k, 1))
                 #expect(abs(got - expected) <= tolerance, "\(isa) \(self): (\(m), \(r), \(p)) \(got) vs \(expected)")

@@ -41,4 +41,15 @@ struct IGEMMTests {
                         low: 0, high: 6, seed: UInt64(n)).test(isa)
         }
     }
+
+    /// A residual connection added before the clamp (MobileNet v2's
+    /// projections), one run or row by row.
+    @Test("residual connection added in the epilogue", arguments: MicrokernelISA.supported)
+    func residual(isa: MicrokernelISA) {
+        for n in [1, 9, 16, 40, 49, 100] {
+            IGEMMTester(mr: 8, n: n, k: 24, ldy: n + 1, residual: true, seed: UInt64(n)).test(isa)
+            IGEMMTester(mr: 5, n: n, k: 7, ldy: 2 * (n + 2), rows: 2, xRowStride: n + 1, yRowStride: n + 2, residual: true,
+                        low: -0.5, high: 0.5, seed: UInt64(n + 1)).test(isa)
+        }
+    }
 }

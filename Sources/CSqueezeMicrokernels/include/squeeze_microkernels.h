@@ -14,9 +14,10 @@ extern "C" {
 #define SQUEEZE_F32_IGEMM_MR 8
 
 // An indirect GEMM over one panel of output channels, row by row:
-//   y[m * ldy + r * y_row_stride + p] = min(max(bias[m] +
-//       sum_i w[i * 8 + m] * x[offsets[i] + r * x_row_stride + p], lo), hi)
-// for m < mr (mr <= 8), r < rows and p < n (bias may be NULL: zero). Input
+//   y[j] = min(max(bias[m] + sum_i w[i * 8 + m] * x[offsets[i] + r * x_row_stride + p]
+//              + residual[j], lo), hi),   j = m * ldy + r * y_row_stride + p
+// for m < mr (mr <= 8), r < rows and p < n (bias and residual may be NULL:
+// zero; a residual connection is read where its sum is written). Input
 // row i starts at x + offsets[i] (an input plane, or a kernel tap's shift of
 // one), so convolutions run without im2col; `rows` lets output rows of a
 // padded layout be written in place. w is one panel of the packed weights:
@@ -25,17 +26,17 @@ extern "C" {
 // x rows runs of n values.
 typedef void (*squeeze_f32_igemm_fn)(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
                                      size_t k, const float *x, const ptrdiff_t *offsets, const float *w,
-                                     const float *bias, float lo, float hi, float *y, size_t ldy);
+                                     const float *bias, float lo, float hi, const float *residual, float *y, size_t ldy);
 
 // The kernels, by instruction set. Only call one the processor runs.
 void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy);
 void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy);
 void squeeze_f32_igemm_8x1__scalar(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, float *y,
+    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy);
 
 // Planes of a depthwise 3x3 convolution (stride 1 or 2, dilation 1):

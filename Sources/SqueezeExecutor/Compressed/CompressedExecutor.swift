@@ -266,7 +266,12 @@ public final class CompressedExecutor: InferenceEngine {
         let layout = g.output.layout
         let height = layout.height, width = layout.width, gridWidth = g.gridWidth
         let rows = g.offsets.count, panels = g.panels, channels = g.output.channels
-        let bounds = layout.shiftedCopies == 1 ? g.activation.bounds : nil
+        // A residual in another layout (or under an activation that is not a
+        // clamp) is added by a pass of its own, the activation after it.
+        let fused = g.residual.flatMap { r in r.layout == layout && g.activation.bounds != nil ? r : nil }
+        let separate = g.residual != nil && fused == nil
+        let activation = separate ? Activation.identity : g.activation
+        let bounds = layout.shiftedCopies == 1 ? activation.bounds : nil
         let oneRun = layout.isRowDense && gridWidth == width
         for n in 0..<program.batchSize {
             var source = UnsafePointer(a + g.input.plane(n, 0))
@@ -296,29 +301,41 @@ public final class CompressedExecutor: InferenceEngine {
                             let mr = min(panelRows, channels - panel * panelRows)
                             let weights = w.baseAddress! + panel * rows * panelRows
                             let planes = a + g.output.plane(n, panel * panelRows)
+                            let residual = fused.map { UnsafePointer(a + $0.plane(n, panel * panelRows)) }
                             if let bounds, oneRun {
                                 kernel(mr, count, 1, 0, 0, rows, source + start, offsets.baseAddress!, weights,
-                                       bias.baseAddress! + panel * panelRows, bounds.low, bounds.high, planes + start,
-                                       layout.planeStride)
+                                       bias.baseAddress! + panel * panelRows, bounds.low, bounds.high, residual.map { $0 + start },
+                                       planes + start, layout.planeStride)
                                 return
                             }
                             if let bounds {
+                                let offset = layout.origin + first * layout.rowStride
                                 kernel(mr, width, last - first, gridWidth, layout.rowStride, rows, source + start,
                                        offsets.baseAddress!, weights, bias.baseAddress! + panel * panelRows, bounds.low,
-                                       bounds.high, planes + layout.origin + first * layout.rowStride, layout.planeStride)
+                                       bounds.high, residual.map { $0 + offset }, planes + offset, layout.planeStride)
                                 for m in 0..<mr { clearBorder(of: planes + m * layout.planeStride, layout, rows: first..<last) }
                                 return
                             }
                             let grid = scratch[thread].grid
                             kernel(mr, count, 1, 0, 0, rows, source + start, offsets.baseAddress!, weights, nil, -.infinity,
-                                   .infinity, grid, count)
+                                   .infinity, nil, grid, count)
                             for m in 0..<mr {
                                 let c = panel * panelRows + m
                                 storeGridPlane(grid + m * count - start, gridWidth: gridWidth, rows: first..<last,
-                                               bias: bias[c], activation: g.activation, output: a + g.output.plane(n, c),
+                                               bias: bias[c], activation: activation, output: a + g.output.plane(n, c),
                                                layout: layout)
                             }
                         }
+                    }
+                }
+            }
+            if separate, let r = g.residual {
+                forChunks(of: channels, batch: 1) { _, c, count, thread in
+                    for k in c..<(c + count) {
+                        let output = a + g.output.plane(n, k)
+                        combinePlanes([(UnsafePointer(output), layout, false), (UnsafePointer(a + r.plane(n, k)), r.layout, false)],
+                                      operation: 0, activation: g.activation, output: output, outputLayout: layout,
+                                      scratch: scratch[thread].grid)
                     }
                 }
             }

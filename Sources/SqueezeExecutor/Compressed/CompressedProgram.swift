@@ -182,6 +182,8 @@ extension CompressedProgram {
         let name: String
         let input: View
         let output: View
+        /// A residual connection added before the activation.
+        let residual: View?
         /// Weights in panels of eight output channels: per panel, per input
         /// row, eight floats (channels past the last are zero).
         let packed: [Float]
@@ -218,7 +220,7 @@ extension CompressedProgram {
         /// Grid values of input run read per band floats, at most: about 64 K
         /// floats (256 KB, inside L2 with the weights) and at most 2,048 per row.
         static func bandRows(inputRows: Int, gridWidth: Int, height: Int) -> Int {
-            let span = min(2048, max(48, 65536 / max(inputRows, 1)))
+            let span = min(2048, max(48, 98304 / max(inputRows, 1)))
             return max(1, min(height, span / max(gridWidth, 1)))
         }
     }
@@ -367,13 +369,15 @@ private struct Planner {
         case softmax(input: Int, output: Int)
         case generic(layer: Layer, LayerShapes, inputs: [Int], outputs: [Int])
         case depthwise(layer: Layer, Convolution, input: Int, output: Int, relu: Activation?)
-        /// A dense convolution, or a fully connected layer when the convolution is nil.
-        case gemm(layer: Layer, Convolution?, input: Int, output: Int, relu: Activation?)
+        /// A dense convolution, or a fully connected layer when the convolution
+        /// is nil; with `residual`, the sum of its output and that blob.
+        case gemm(layer: Layer, Convolution?, input: Int, output: Int, relu: Activation?, residual: Int? = nil)
         case combine(Eltwise.Operation, inputs: [Int], broadcast: [Bool], output: Int, relu: Activation?)
 
         var reads: [Int] {
             switch self {
-            case .depthwise(_, _, let i, _, _), .gemm(_, _, let i, _, _): [i]
+            case .depthwise(_, _, let i, _, _): [i]
+            case .gemm(_, _, let i, _, _, let r): [i] + (r.map { [$0] } ?? [])
             case .combine(_, let inputs, _, _, _): inputs
             case .convolution(_, _, _, let i, _, _, _, _), .innerProduct(_, _, let i, _, _), .pool(_, _, let i, _),
                  .copy(let i, _, _), .softmax(let i, _): [i]
@@ -389,7 +393,7 @@ private struct Planner {
             case .convolution(_, _, _, _, let o, _, _, _), .innerProduct(_, _, _, let o, _), .pool(_, _, _, let o),
                  .copy(_, let o, _), .softmax(_, let o): [o]
             case .generic(_, _, _, let outputs): outputs
-            case .depthwise(_, _, _, let o, _), .gemm(_, _, _, let o, _), .combine(_, _, _, let o, _): [o]
+            case .depthwise(_, _, _, let o, _), .gemm(_, _, _, let o, _, _), .combine(_, _, _, let o, _): [o]
             }
         }
     }
@@ -666,6 +670,16 @@ private struct Planner {
         case let e as Eltwise where fourDimensional && e.constant.isEmpty && e.operation != .difference && e.operation != .quotient
             && s.inputs.allSatisfy({ $0 == s.outputs[0] || ($0.height == 1 && $0.width == 1 && $0.channels == s.outputs[0].channels) })
             && s.inputs.contains(s.outputs[0]):
+            // A residual connection: the GEMM that made one operand (read by
+            // nothing else) adds the other as it stores.
+            if e.operation == .sum, bottoms.count == 2, s.inputs[0] == s.inputs[1], let last = pending.indices.last,
+               case .gemm(let l, let p, let i, let o, nil, nil) = pending[last],
+               let k = bottoms.firstIndex(where: { $0 == o }), let other = bottoms[1 - k], other != o,
+               consumers["\(versions[layer.bottoms[k]] ?? -1):\(layer.bottoms[k])"] == 1 {
+                pending[last] = .gemm(layer: l, p, input: i, output: o, relu: nil, residual: other)
+                current[top] = o
+                return
+            }
             let output = newBlob(s.outputs[0])
             // A full plane first, so the gate's single value combines into it.
             var order = Array(s.inputs.indices)
@@ -746,9 +760,9 @@ private struct Planner {
                         current[top] = input
                         return
                     }
-                case .gemm(let l, let p, let i, let o, let existing):
+                case .gemm(let l, let p, let i, let o, let existing, let r):
                     if let combined = activation.after(existing ?? .identity) {
-                        pending[last] = .gemm(layer: l, p, input: i, output: o, relu: combined)
+                        pending[last] = .gemm(layer: l, p, input: i, output: o, relu: combined, residual: r)
                         current[top] = input
                         return
                     }
@@ -1008,7 +1022,7 @@ private struct Planner {
                                     padTop: p.padding.height, padLeft: p.padding.width, weights: dense.weights,
                                     bias: dense.bias.isEmpty ? [Float](repeating: 0, count: p.outputChannels) : dense.bias,
                                     activation: relu ?? .identity))
-        case .gemm(let layer, let convolution, let i, let o, let relu):
+        case .gemm(let layer, let convolution, let i, let o, let relu, let residual):
             guard let dense = network.genericWeights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
             let shape = shapes.layers[network.network.layerIndex(named: layer.name) ?? 0].inputs[0]
             let x = view(i), y = view(o)
@@ -1053,7 +1067,7 @@ private struct Planner {
                 let panel = m / panelRows, lane = m % panelRows
                 for r in 0..<rows { packed[(panel * rows + r) * panelRows + lane] = dense.weights[m * rows + r] }
             }
-            return .gemm(.init(name: layer.name, input: x, output: y, packed: packed,
+            return .gemm(.init(name: layer.name, input: x, output: y, residual: residual.map(view), packed: packed,
                                bias: dense.bias.isEmpty ? [Float](repeating: 0, count: outputs) : dense.bias,
                                activation: relu ?? .identity, offsets: offsets, geometry: geometry, gridWidth: gridWidth,
                                bandRows: CompressedProgram.Gemm.bandRows(inputRows: rows, gridWidth: gridWidth,
