@@ -67,6 +67,14 @@ static inline TARGET void run(size_t mr, size_t n, size_t k, const float *x, con
     for (; p + 48 <= n; p += 48) tile3(mr, p, 0xFFFF, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
     const size_t rest = n - p;
     if (rest == 0) return;
+    // A few values left (7x7 planes: 49 = 48 + 1): one column each, eight
+    // channels in one 256-bit multiply-add per row, instead of a masked
+    // tile's eight 512-bit ones.
+    if (rest <= 4) {
+        for (size_t j = p; j < n; j++)
+            squeeze_f32_igemm_column__avx2(mr, k, x + j, offsets, w, bias, lo, hi, residual ? residual + j : NULL, y + j, ldy);
+        return;
+    }
     const size_t vectors = (rest + 15) / 16;
     const __mmask16 last = (__mmask16)((1u << (rest - (vectors - 1) * 16)) - 1u);
     if (vectors == 1) tile1(mr, p, last, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
