@@ -90,22 +90,34 @@ public struct Activation: Sendable, Hashable {
 
     /// `min(max(v, low), high)` lane by lane, as two compares and blends:
     /// `pointwiseMin`/`pointwiseMax` and `clamped` are generic and were not
-    /// inlined (a call per vector: half of MobileNet v2's time), and
-    /// `clamped` traps when low > high, which ONNX's Clip allows.
+    /// inlined (a call per vector: half of MobileNet v2's time before its
+    /// layers had kernels of their own), and `clamped` traps when low >
+    /// high, which ONNX's Clip allows.
     @inline(__always)
     static func clamp(_ v: SIMD8<Float>, _ low: Float, _ high: Float) -> SIMD8<Float> {
         let above = v.replacing(with: low, where: v .< low)
         return above.replacing(with: high, where: above .> high)
     }
 
-    /// The function of eight values.
+    /// The function of eight values, inlined into the stores that call it
+    /// per vector: identity and ReLU here, the others out of line (with
+    /// them inline the compiler stopped inlining it, and the call cost 4 %
+    /// of the Deep-Compression SqueezeNet's pass).
     @inline(__always)
     public func apply(_ v: SIMD8<Float>) -> SIMD8<Float> {
         switch kind {
-        case .identity:
-            return v
-        case .relu:
-            return v.replacing(with: v * a, where: v .< 0)
+        case .identity: v
+        case .relu: v.replacing(with: v * a, where: v .< 0)
+        default: applyClamped(v)
+        }
+    }
+
+    /// Clips, the hard sigmoid, hard swish and sigmoid of eight values.
+    @inline(never)
+    func applyClamped(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        switch kind {
+        case .identity, .relu:
+            return apply(v)
         case .clip:
             return Self.clamp(v, a, b)
         case .hardSigmoid:
