@@ -74,6 +74,4 @@ SQUEEZE_DWCONV3X3_FILL(fill, TARGET, DEINTERLEAVE16)
 
 SQUEEZE_DWCONV3X3_DRIVER(squeeze_f32_dwconv3x3__avx2, TARGET, direct, row, fill)
 
-#else
-void squeeze_f32_dwconv3x3__avx2(const struct squeeze_dwconv3x3_args *args) { squeeze_f32_dwconv3x3__scalar(args); }
 #endif

@@ -82,18 +82,6 @@ static inline TARGET void run(size_t mr, size_t n, size_t k, const float *x, con
     else tile3(mr, p, last, k, x, offsets, w, bias, vlo, vhi, residual, y, ldy);
 }
 
-TARGET void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
-    size_t ldy) {
-    for (size_t r = 0; r < rows; r++)
-        run(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi,
-            residual ? residual + (ptrdiff_t)r * y_row_stride : NULL, y + (ptrdiff_t)r * y_row_stride, ldy);
-}
+SQUEEZE_F32_IGEMM_ROWS(squeeze_f32_igemm_8x48__avx512f, TARGET, run)
 
-#else
-void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
-    size_t ldy) {
-    squeeze_f32_igemm_8x1__scalar(mr, n, rows, x_row_stride, y_row_stride, k, x, offsets, w, bias, lo, hi, residual, y, ldy);
-}
 #endif

@@ -1,9 +1,12 @@
 #include "squeeze_microkernels.h"
+#include "internal.h"
+
+#define NO_TARGET
 
 // Any processor: one output value at a time, the reference the others are
 // tested against.
-static inline void run(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets,
-                              const float *w, const float *bias, float lo, float hi, const float *residual, float *y, size_t ldy) {
+static inline void run(size_t mr, size_t n, size_t k, const float *x, const ptrdiff_t *offsets, const float *w,
+                       const float *bias, float lo, float hi, const float *residual, float *y, size_t ldy) {
     for (size_t m = 0; m < mr; m++) {
         for (size_t p = 0; p < n; p++) {
             float sum = bias ? bias[m] : 0.0f;
@@ -15,10 +18,4 @@ static inline void run(size_t mr, size_t n, size_t k, const float *x, const ptrd
     }
 }
 
-void squeeze_f32_igemm_8x1__scalar(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
-    size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
-    size_t ldy) {
-    for (size_t r = 0; r < rows; r++)
-        run(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi,
-            residual ? residual + (ptrdiff_t)r * y_row_stride : NULL, y + (ptrdiff_t)r * y_row_stride, ldy);
-}
+SQUEEZE_F32_IGEMM_ROWS(squeeze_f32_igemm_8x1__scalar, NO_TARGET, run)

@@ -12,6 +12,17 @@ void squeeze_f32_igemm_column__avx2(size_t mr, size_t k, const float *x, const p
                                     const float *bias, float lo, float hi, const float *residual, float *y, size_t ldy);
 #endif
 
+// The exported indirect GEMM of an instruction set: RUN (one run of n values
+// per channel, the set's own tiles) over `rows` runs, the strides apart.
+#define SQUEEZE_F32_IGEMM_ROWS(name, TARGET, RUN)                                              \
+    TARGET void name(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride, size_t k, \
+                     const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, \
+                     float hi, const float *residual, float *y, size_t ldy) {                   \
+        for (size_t r = 0; r < rows; r++)                                                      \
+            RUN(mr, n, k, x + (ptrdiff_t)r * x_row_stride, offsets, w, bias, lo, hi,           \
+                residual ? residual + (ptrdiff_t)r * y_row_stride : NULL, y + (ptrdiff_t)r * y_row_stride, ldy); \
+    }
+
 // Padded input row length of a depthwise plane, in floats (a whole number of
 // 16-float vectors): columns 0 ..< span at stride 1; at stride 2 the even
 // columns, then from `half` on the odd ones.

@@ -28,7 +28,8 @@ typedef void (*squeeze_f32_igemm_fn)(size_t mr, size_t n, size_t rows, ptrdiff_t
                                      size_t k, const float *x, const ptrdiff_t *offsets, const float *w,
                                      const float *bias, float lo, float hi, const float *residual, float *y, size_t ldy);
 
-// The kernels, by instruction set. Only call one the processor runs.
+// The kernels, by instruction set (the x86 ones on x86-64 only). Only call
+// one the processor runs.
 void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
     size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy);
