@@ -217,6 +217,25 @@ struct OperatorForwardTests {
             layer("widths", Concat(axis: -1), ["w1", "w0"]),
             conv("after", "widths", 3, kernel: 3, pad: 1),
         ])),
+        Case(name: "inverted residual blocks: 1x1 expansions each run with the depthwise after them, ReLU6, stride 2",
+             network: network([6, 9, 9], [
+            conv("expand1", "data", 16),
+            layer("r1", Clip(minimum: 0, maximum: 6), ["expand1"], tops: ["expand1"]),
+            conv("dw1", "expand1", 16, kernel: 3, pad: 1, groups: 16),
+            layer("r2", Clip(minimum: 0, maximum: 6), ["dw1"], tops: ["dw1"]),
+            conv("project1", "dw1", 6),
+            layer("sum", Eltwise(.sum), ["project1", "data"]),
+            conv("expand2", "sum", 12),
+            conv("dw2", "expand2", 12, kernel: 3, stride: 2, pad: 1, groups: 12),
+            conv("project2", "dw2", 5),
+        ])),
+        // The depthwise output fits where the network input was: the input
+        // must outlive the fused step, or panel 0's depthwise overwrites what
+        // panel 1's GEMM still reads.
+        Case(name: "a 1x1 over the network input, run with the depthwise after it", network: network([20, 9, 9], [
+            conv("expand", "data", 16),
+            conv("dw", "expand", 16, kernel: 3, pad: 1, groups: 16),
+        ])),
         Case(name: "residual sums in a dense 1x1's epilogue: fused then ReLU6, residual in another layout, then h-swish",
              network: network([4, 6, 6], [
             conv("expand", "data", 8),
@@ -445,6 +464,15 @@ struct OperatorForwardTests {
         let steps = try #require(executor.profile).names
         #expect(!steps.contains { $0.hasPrefix("sum") }, "steps: \(steps)")
         #expect(steps.contains("p3"), "steps: \(steps)")
+    }
+
+    @Test("a 1x1 expansion and the depthwise convolution after it run as one step")
+    func expansionAndDepthwiseFused() throws {
+        let c = try #require(Self.cases.first { $0.name.hasPrefix("inverted residual blocks") })
+        let executor = try CompressedNetwork(model: Self.model(c.network)).program(batchSize: 1, threads: 2).makeExecutor()
+        executor.startProfiling()
+        let steps = try #require(executor.profile).names
+        #expect(steps.contains("expand1 + dw1") && steps.contains("expand2 + dw2"), "steps: \(steps)")
     }
 
     // MARK: Attributes

@@ -154,6 +154,8 @@ public final class CompressedExecutor: InferenceEngine {
             runDepthwise(d)
         case .gemm(let g):
             runGemm(g)
+        case .gemmDepthwise(let g, let d):
+            runGemmDepthwise(g, d)
         case .combine(let m):
             let width = m.output.layout.width
             forChunks(of: m.output.channels, batch: batch) { n, c, count in
@@ -220,122 +222,153 @@ public final class CompressedExecutor: InferenceEngine {
 
     /// Each chunk of channels is one item and one kernel call.
     private func runDepthwise(_ d: CompressedProgram.Depthwise) {
-        let a = arena.baseAddress!, kernel = depthwiseKernel
-        let x = d.input.layout, y = d.output.layout
-        let direct = d.direct, bounds = d.activation.bounds ?? (-.infinity, .infinity)
-        let rowsScratch = squeeze_f32_dwconv3x3_scratch(y.width, d.stride)
         d.weights.withUnsafeBufferPointer { w in
             d.bias.withUnsafeBufferPointer { bias in
                 forChunks(of: d.output.channels, batch: program.batchSize) { n, c, count, thread in
-                    let grid = scratch[thread].grid, plane = grid + rowsScratch
-                    var args = squeeze_dwconv3x3_args(
-                        planes: direct ? count : 1, input: a + d.input.plane(n, c) + x.origin, input_height: x.height,
-                        input_width: x.width, input_row_stride: x.rowStride, input_plane_stride: x.planeStride,
-                        stride: d.stride, pad_top: d.padTop, pad_left: d.padLeft, weights: w.baseAddress! + 9 * c,
-                        bias: direct ? bias.baseAddress! + c : nil, lo: bounds.0, hi: bounds.1,
-                        output: direct ? a + d.output.plane(n, c) + y.origin : plane, output_height: y.height,
-                        output_width: y.width, output_row_stride: direct ? y.rowStride : y.width,
-                        output_plane_stride: y.planeStride, scratch: grid)
-                    if direct {
-                        kernel(&args)
-                        return
-                    }
-                    // A plane at a time through scratch, then the layout and activation.
+                    depthwiseChunk(d, image: n, channels: c..<(c + count), thread: thread, weights: w.baseAddress!,
+                                   bias: bias.baseAddress!)
+                }
+            }
+        }
+    }
+
+    /// The depthwise convolution of some channels of one image.
+    private func depthwiseChunk(_ d: CompressedProgram.Depthwise, image n: Int, channels: Range<Int>, thread: Int,
+                                weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+        let a = arena.baseAddress!, kernel = depthwiseKernel
+        let x = d.input.layout, y = d.output.layout, c = channels.lowerBound
+        let direct = d.direct, bounds = d.activation.bounds ?? (-.infinity, .infinity)
+        let grid = scratch[thread].grid, plane = grid + squeeze_f32_dwconv3x3_scratch(y.width, d.stride)
+        var args = squeeze_dwconv3x3_args(
+            planes: direct ? channels.count : 1, input: a + d.input.plane(n, c) + x.origin, input_height: x.height,
+            input_width: x.width, input_row_stride: x.rowStride, input_plane_stride: x.planeStride,
+            stride: d.stride, pad_top: d.padTop, pad_left: d.padLeft, weights: w + 9 * c,
+            bias: direct ? bias + c : nil, lo: bounds.0, hi: bounds.1,
+            output: direct ? a + d.output.plane(n, c) + y.origin : plane, output_height: y.height,
+            output_width: y.width, output_row_stride: direct ? y.rowStride : y.width,
+            output_plane_stride: y.planeStride, scratch: grid)
+        if direct {
+            kernel(&args)
+            return
+        }
+        // A plane at a time through scratch, then the layout and activation.
+        for k in channels {
+            args.input = UnsafePointer(a + d.input.plane(n, k) + x.origin)
+            args.weights = w + 9 * k
+            kernel(&args)
+            storeGridPlane(plane, gridWidth: y.width, bias: bias[k], activation: d.activation,
+                           output: a + d.output.plane(n, k), layout: y)
+        }
+    }
+
+    /// Each panel of eight output channels over each band of output rows is
+    /// one item (see `gemmItem`); a residual the kernel cannot add is added
+    /// by a pass of its own.
+    private func runGemm(_ g: CompressedProgram.Gemm) {
+        let a = arena.baseAddress!, channels = g.output.channels
+        for n in 0..<program.batchSize {
+            let source = gemmSource(g, image: n)
+            pool.run(items: g.panels * g.bands) { item, thread in gemmItem(g, image: n, item: item, thread: thread, source: source) }
+            if g.separateResidual, let r = g.residual {
+                forChunks(of: channels, batch: 1) { _, c, count, thread in
                     for k in c..<(c + count) {
-                        args.input = UnsafePointer(a + d.input.plane(n, k) + x.origin)
-                        args.weights = w.baseAddress! + 9 * k
-                        kernel(&args)
-                        storeGridPlane(plane, gridWidth: y.width, bias: bias[k], activation: d.activation,
-                                       output: a + d.output.plane(n, k), layout: y)
+                        let output = a + g.output.plane(n, k)
+                        combinePlanes([(UnsafePointer(output), g.output.layout, false),
+                                       (UnsafePointer(a + r.plane(n, k)), r.layout, false)],
+                                      operation: 0, activation: g.activation, output: output, outputLayout: g.output.layout,
+                                      scratch: scratch[thread].grid)
                     }
                 }
             }
         }
     }
 
-    /// Each panel of eight output channels over each band of output rows is
-    /// one item. Where the activation is a clamp, the kernel stores into the
-    /// output planes with bias and clamp: as one run where the planes are the
-    /// grid itself (no border, rows as wide as the grid's), else row by row
-    /// (the border's zeros written beside). Otherwise it fills the thread's
-    /// grid, which is stored through the layout and activation while still
-    /// in cache.
-    private func runGemm(_ g: CompressedProgram.Gemm) {
-        let a = arena.baseAddress!, kernel = gemmKernel
-        let panelRows = CompressedProgram.Gemm.panelRows
-        let layout = g.output.layout
-        let height = layout.height, width = layout.width, gridWidth = g.gridWidth
-        let rows = g.offsets.count, panels = g.panels, channels = g.output.channels
-        // A residual in another layout (or under an activation that is not a
-        // clamp) is added by a pass of its own, the activation after it.
-        let fused = g.residual.flatMap { r in r.layout == layout && g.activation.bounds != nil ? r : nil }
-        let separate = g.residual != nil && fused == nil
-        let activation = separate ? Activation.identity : g.activation
-        let bounds = layout.shiftedCopies == 1 ? activation.bounds : nil
-        let oneRun = layout.isRowDense && gridWidth == width
-        for n in 0..<program.batchSize {
-            var source = UnsafePointer(a + g.input.plane(n, 0))
-            if let geometry = g.geometry {
-                let scratch = genericScratch.baseAddress!
-                var dense = source
-                if !g.input.layout.isDense {
-                    copyPlanes(g.input.channels, input: source, inputLayout: g.input.layout, output: scratch,
-                               outputLayout: PlaneLayout(height: g.input.layout.height, width: g.input.layout.width))
-                    dense = UnsafePointer(scratch)
-                }
-                let columns = scratch + (g.input.layout.isDense ? 0 : g.input.channels * g.input.layout.height * g.input.layout.width)
-                let height = geometry.outputHeight, bands = min(height, 4 * program.threads)
-                pool.run(items: bands) { band, _ in
-                    im2col(geometry, input: dense, columns: columns,
-                           outputRows: band * height / bands..<(band + 1) * height / bands)
-                }
-                source = UnsafePointer(columns)
-            }
-            g.packed.withUnsafeBufferPointer { w in
-                g.offsets.withUnsafeBufferPointer { offsets in
-                    g.bias.withUnsafeBufferPointer { bias in
-                        pool.run(items: panels * g.bands) { item, thread in
-                            let band = item / panels, panel = item % panels
-                            let first = band * g.bandRows, last = min(height, first + g.bandRows)
-                            let start = first * gridWidth, count = (last - 1 - first) * gridWidth + width
-                            let mr = min(panelRows, channels - panel * panelRows)
-                            let weights = w.baseAddress! + panel * rows * panelRows
-                            let planes = a + g.output.plane(n, panel * panelRows)
-                            let residual = fused.map { UnsafePointer(a + $0.plane(n, panel * panelRows)) }
-                            if let bounds, oneRun {
-                                kernel(mr, count, 1, 0, 0, rows, source + start, offsets.baseAddress!, weights,
-                                       bias.baseAddress! + panel * panelRows, bounds.low, bounds.high, residual.map { $0 + start },
-                                       planes + start, layout.planeStride)
-                                return
-                            }
-                            if let bounds {
-                                let offset = layout.origin + first * layout.rowStride
-                                kernel(mr, width, last - first, gridWidth, layout.rowStride, rows, source + start,
-                                       offsets.baseAddress!, weights, bias.baseAddress! + panel * panelRows, bounds.low,
-                                       bounds.high, residual.map { $0 + offset }, planes + offset, layout.planeStride)
-                                for m in 0..<mr { clearBorder(of: planes + m * layout.planeStride, layout, rows: first..<last) }
-                                return
-                            }
-                            let grid = scratch[thread].grid
-                            kernel(mr, count, 1, 0, 0, rows, source + start, offsets.baseAddress!, weights, nil, -.infinity,
-                                   .infinity, nil, grid, count)
-                            for m in 0..<mr {
-                                let c = panel * panelRows + m
-                                storeGridPlane(grid + m * count - start, gridWidth: gridWidth, rows: first..<last,
-                                               bias: bias[c], activation: activation, output: a + g.output.plane(n, c),
-                                               layout: layout)
-                            }
-                        }
+    /// A one-band GEMM and its depthwise convolution: per panel, the GEMM and
+    /// then the depthwise of the panel's channels.
+    private func runGemmDepthwise(_ g: CompressedProgram.Gemm, _ d: CompressedProgram.Depthwise) {
+        let panelRows = CompressedProgram.Gemm.panelRows, channels = g.output.channels
+        d.weights.withUnsafeBufferPointer { w in
+            d.bias.withUnsafeBufferPointer { bias in
+                for n in 0..<program.batchSize {
+                    let source = gemmSource(g, image: n)
+                    pool.run(items: g.panels) { panel, thread in
+                        gemmItem(g, image: n, item: panel, thread: thread, source: source)
+                        let first = panel * panelRows
+                        depthwiseChunk(d, image: n, channels: first..<min(channels, first + panelRows), thread: thread,
+                                       weights: w.baseAddress!, bias: bias.baseAddress!)
                     }
                 }
             }
-            if separate, let r = g.residual {
-                forChunks(of: channels, batch: 1) { _, c, count, thread in
-                    for k in c..<(c + count) {
-                        let output = a + g.output.plane(n, k)
-                        combinePlanes([(UnsafePointer(output), layout, false), (UnsafePointer(a + r.plane(n, k)), r.layout, false)],
-                                      operation: 0, activation: g.activation, output: output, outputLayout: layout,
-                                      scratch: scratch[thread].grid)
+        }
+    }
+
+    /// Where the GEMM of image `n` reads: its input planes, or (strided) the
+    /// column matrix, made here by im2col over the pool.
+    private func gemmSource(_ g: CompressedProgram.Gemm, image n: Int) -> UnsafePointer<Float> {
+        let a = arena.baseAddress!
+        let source = UnsafePointer(a + g.input.plane(n, 0))
+        guard let geometry = g.geometry else { return source }
+        let scratch = genericScratch.baseAddress!
+        var dense = source
+        let x = g.input.layout
+        if !x.isDense {
+            copyPlanes(g.input.channels, input: source, inputLayout: x, output: scratch,
+                       outputLayout: PlaneLayout(height: x.height, width: x.width))
+            dense = UnsafePointer(scratch)
+        }
+        let columns = scratch + (x.isDense ? 0 : g.input.channels * x.height * x.width)
+        let height = geometry.outputHeight, bands = min(height, 4 * program.threads)
+        pool.run(items: bands) { band, _ in
+            im2col(geometry, input: dense, columns: columns, outputRows: band * height / bands..<(band + 1) * height / bands)
+        }
+        return UnsafePointer(columns)
+    }
+
+    /// One panel of eight output channels over one band of output rows.
+    /// Where the activation is a clamp, the kernel stores into the output
+    /// planes with bias and clamp (and the residual): as one run where the
+    /// planes are the grid itself (no border, rows as wide as the grid's),
+    /// else row by row (the border's zeros written beside). Otherwise it
+    /// fills the thread's grid, which is stored through the layout and
+    /// activation while still in cache.
+    private func gemmItem(_ g: CompressedProgram.Gemm, image n: Int, item: Int, thread: Int, source: UnsafePointer<Float>) {
+        let a = arena.baseAddress!
+        let panelRows = CompressedProgram.Gemm.panelRows
+        let layout = g.output.layout, width = layout.width, gridWidth = g.gridWidth
+        let rows = g.offsets.count, panels = g.panels
+        let activation = g.separateResidual ? Activation.identity : g.activation
+        let bounds = layout.shiftedCopies == 1 ? activation.bounds : nil
+        let band = item / panels, panel = item % panels
+        let first = band * g.bandRows, last = min(layout.height, first + g.bandRows)
+        let start = first * gridWidth, count = (last - 1 - first) * gridWidth + width
+        let mr = min(panelRows, g.output.channels - panel * panelRows)
+        let planes = a + g.output.plane(n, panel * panelRows)
+        let residual = g.separateResidual ? nil : g.residual.map { UnsafePointer(a + $0.plane(n, panel * panelRows)) }
+        g.packed.withUnsafeBufferPointer { w in
+            g.offsets.withUnsafeBufferPointer { offsets in
+                g.bias.withUnsafeBufferPointer { bias in
+                    let weights = w.baseAddress! + panel * rows * panelRows
+                    if let bounds, layout.isRowDense && gridWidth == width {
+                        gemmKernel(mr, count, 1, 0, 0, rows, source + start, offsets.baseAddress!, weights,
+                                   bias.baseAddress! + panel * panelRows, bounds.low, bounds.high, residual.map { $0 + start },
+                                   planes + start, layout.planeStride)
+                        return
+                    }
+                    if let bounds {
+                        let offset = layout.origin + first * layout.rowStride
+                        gemmKernel(mr, width, last - first, gridWidth, layout.rowStride, rows, source + start,
+                                   offsets.baseAddress!, weights, bias.baseAddress! + panel * panelRows, bounds.low,
+                                   bounds.high, residual.map { $0 + offset }, planes + offset, layout.planeStride)
+                        for m in 0..<mr { clearBorder(of: planes + m * layout.planeStride, layout, rows: first..<last) }
+                        return
+                    }
+                    let grid = scratch[thread].grid
+                    gemmKernel(mr, count, 1, 0, 0, rows, source + start, offsets.baseAddress!, weights, nil, -.infinity,
+                               .infinity, nil, grid, count)
+                    for m in 0..<mr {
+                        let c = panel * panelRows + m
+                        storeGridPlane(grid + m * count - start, gridWidth: gridWidth, rows: first..<last, bias: bias[c],
+                                       activation: activation, output: a + g.output.plane(n, c), layout: layout)
                     }
                 }
             }

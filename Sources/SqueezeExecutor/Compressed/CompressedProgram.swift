@@ -144,6 +144,11 @@ extension CompressedProgram {
         case generic(Generic)
         /// A depthwise 3x3 convolution (stride 1 or 2) straight from the input planes.
         case depthwise(Depthwise)
+        /// A one-band GEMM and the depthwise convolution that alone reads its
+        /// output, as one job: each panel's depthwise runs right after the
+        /// panel, on planes still in the core's cache (MobileNet v2's
+        /// expansions and their depthwise steps).
+        case gemmDepthwise(Gemm, Depthwise)
         /// A nearly dense pointwise convolution as one GEMM per image.
         case gemm(Gemm)
         /// An element-wise sum, product, maximum or minimum of planes (residual
@@ -200,6 +205,14 @@ extension CompressedProgram {
         let gridWidth: Int
         /// Output rows per work item: the item's input runs stay in L2.
         let bandRows: Int
+
+        /// Whether the residual is added by a pass of its own after the GEMM
+        /// (with the activation after it): when it is laid out unlike the
+        /// output, or the activation is not a clamp the kernel can apply.
+        var separateResidual: Bool {
+            guard let residual else { return false }
+            return residual.layout != output.layout || activation.bounds == nil || output.layout.shiftedCopies != 1
+        }
 
         /// Output channels per panel (`SQUEEZE_F32_IGEMM_MR`).
         static let panelRows = 8
@@ -534,6 +547,15 @@ private struct Planner {
             }
             groupReads = []
             groupWrites = []
+            // (`assignLifetimes` kept the GEMM's inputs alive through the depthwise.)
+            if case .depthwise(_, _, let i, _, _) = p, case .depthwise(let d) = resolved[0], let last = steps.indices.last,
+               case .gemm(let g) = steps[last], g.bands == 1, g.output.offset == d.input.offset, i != outputBlob,
+               pending.filter({ $0.reads.contains(i) }).count == 1 {
+                steps[last] = .gemmDepthwise(g, d)
+                names[last] += " + " + name
+                stepWrites[last] += p.outputs.map { blobs[$0].storage }
+                continue
+            }
             for step in resolved {
                 if case .splitPhases = step { names.append(name + " (phases)") } else { names.append(name) }
                 steps.append(step)
@@ -555,11 +577,14 @@ private struct Planner {
             if case .innerProduct(let f) = step { maxFanIn = max(maxFanIn, f.weights.fanIn) }
             if case .gemm(let g) = step { gridSize = max(gridSize, CompressedProgram.Gemm.panelRows * g.bandSpan) }
             if case .depthwise(let d) = step { gridSize = max(gridSize, d.scratchFloats) }
+            if case .gemmDepthwise(let g, let d) = step {
+                gridSize = max(gridSize, CompressedProgram.Gemm.panelRows * g.bandSpan, d.scratchFloats)
+            }
         }
         let genericScratch = steps.reduce(0) { size, step in
             switch step {
             case .generic(let g): max(size, g.scratchSize)
-            case .gemm(let g): max(size, g.scratchPerImage)
+            case .gemm(let g), .gemmDepthwise(let g, _): max(size, g.scratchPerImage)
             default: size
             }
         }
@@ -882,10 +907,18 @@ private struct Planner {
     /// step 0 and the output read after the last.
     private mutating func assignLifetimes(input: Int, output: Int) throws(ExecutorError) {
         for (index, p) in pending.enumerated() {
+            // A GEMM may run as one job with the depthwise after it (see
+            // `Step.gemmDepthwise`): what it reads must outlive that step too,
+            // or the depthwise's output could be laid over it.
+            var through = index
+            if case .gemm(_, _, _, let o, _, _) = p, index + 1 < pending.count,
+               case .depthwise(_, _, let i, _, _) = pending[index + 1], i == o {
+                through = index + 1
+            }
             for b in p.reads + p.outputs {
                 let s = blobs[b].storage
                 storages[s].first = min(storages[s].first, index)
-                storages[s].last = max(storages[s].last, index)
+                storages[s].last = max(storages[s].last, p.reads.contains(b) ? through : index)
             }
             if let phases = phaseStorage[index] {
                 storages[phases].first = index
