@@ -58,18 +58,7 @@ public struct ImageFolderSamples: SampleSet, Hashable {
     ///
     /// - Throws: ``DataError/image(_:)`` when the JPEG cannot be read or decoded.
     public func load(_ index: Int, random: inout SeededGenerator?, into output: UnsafeMutableBufferPointer<Float>) throws(DataError) {
-        var crop = CropPosition.center
-        var mirror = false
-        if var generator = random {
-            crop = preprocessing.randomCrop(using: &generator)
-            mirror = generator.next() >> 63 == 1
-            random = generator
-        }
-        do throws(ImageError) {
-            try preprocessing.preprocess(jpegAt: images[index].url, crop: crop, mirror: mirror, into: output)
-        } catch {
-            throw .image(error.description)
-        }
+        try preprocessing.load(images[index].url, random: &random, into: output)
     }
 
     private static func dataError(_ error: ImageError) -> DataError {
@@ -78,6 +67,26 @@ public struct ImageFolderSamples: SampleSet, Hashable {
         case .unreadableFile(let path, let reason): .unreadable(path: path, reason: reason)
         case .noImages(let directory): .empty(path: directory)
         default: .image(error.description)
+        }
+    }
+}
+
+extension Preprocessing {
+    /// Decodes and preprocesses the JPEG at `url`; with a generator, a random
+    /// crop is drawn first, then the mirror bit (Caffe's training transform),
+    /// and the generator is advanced.
+    func load(_ url: URL, random: inout SeededGenerator?, into output: UnsafeMutableBufferPointer<Float>) throws(DataError) {
+        var crop = CropPosition.center
+        var mirror = false
+        if var generator = random {
+            crop = randomCrop(using: &generator)
+            mirror = generator.next() >> 63 == 1
+            random = generator
+        }
+        do throws(ImageError) {
+            try preprocess(jpegAt: url, crop: crop, mirror: mirror, into: output)
+        } catch {
+            throw .image(error.description)
         }
     }
 }

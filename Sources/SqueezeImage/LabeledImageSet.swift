@@ -29,26 +29,9 @@ public struct LabeledImageSet: Hashable, Sendable, RandomAccessCollection {
     ///   ``ImageError/noImages(directory:)``, and, naming the file,
     ///   ``ImageError/missingSynsetPrefix(file:)`` or ``ImageError/unknownSynset(file:id:)``.
     public init(directory: URL, synsets: Synsets) throws(ImageError) {
-        let path = directory.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .fileNotFound(path: path)
-        }
-        guard isDirectory.boolValue else { throw .notADirectory(path: path) }
-
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: path)
-        } catch {
-            throw .unreadableFile(path: path, reason: "\(error.localizedDescription)")
-        }
-
-        // Byte order, so the listing is the same on every platform and locale.
-        let imageNames = names.filter(Self.isImageFileName).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var items: [Item] = []
-        items.reserveCapacity(imageNames.count)
-        for name in imageNames {
-            let url = directory.appendingPathComponent(name)
+        for url in try Self.imageFiles(in: directory) {
+            let name = url.lastPathComponent
             guard let underscore = name.firstIndex(of: "_"), underscore != name.startIndex else {
                 throw .missingSynsetPrefix(file: url.path)
             }
@@ -58,9 +41,32 @@ public struct LabeledImageSet: Hashable, Sendable, RandomAccessCollection {
             }
             items.append(Item(url: url, synsetID: id, label: label))
         }
-        guard !items.isEmpty else { throw .noImages(directory: path) }
         self.directory = directory
         self.items = items
+    }
+
+    /// The JPEG files of `directory`, sorted by name (byte order, so the
+    /// listing is the same on every platform and locale).
+    ///
+    /// - Throws: ``ImageError/fileNotFound(path:)``, ``ImageError/notADirectory(path:)``,
+    ///   ``ImageError/unreadableFile(path:reason:)`` when listing fails,
+    ///   ``ImageError/noImages(directory:)``.
+    public static func imageFiles(in directory: URL) throws(ImageError) -> [URL] {
+        let path = directory.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .fileNotFound(path: path)
+        }
+        guard isDirectory.boolValue else { throw .notADirectory(path: path) }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw .unreadableFile(path: path, reason: "\(error.localizedDescription)")
+        }
+        let imageNames = names.filter(isImageFileName).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard !imageNames.isEmpty else { throw .noImages(directory: path) }
+        return imageNames.map { directory.appendingPathComponent($0) }
     }
 
     /// Whether a file name has a JPEG extension (`.jpeg` or `.jpg`, any case)

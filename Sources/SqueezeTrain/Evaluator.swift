@@ -52,11 +52,45 @@ public struct AccuracyResult: Codable, Hashable, Sendable {
 /// batches spread over threads; used between training stages, where building an
 /// inference program for every candidate would cost more than the pass itself.
 public enum Evaluator {
-    /// Top-1 and top-5 accuracy of `parameters` on every sample.
-    public static func accuracy(of parameters: TrainableParameters, on samples: some SampleSet,
+    /// Top-1 and top-5 accuracy of `parameters` on every sample; with
+    /// `references`, against those classes (a teacher's top-1 for unlabelled
+    /// samples: agreement) instead of the samples' labels.
+    public static func accuracy(of parameters: TrainableParameters, on samples: some SampleSet, references: [Int]? = nil,
                                 batchSize: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                                 memoryLimit: MemoryLimit = .current,
                                 progress: (@Sendable (Int) -> Void)? = nil) throws(TrainingError) -> AccuracyResult {
+        if let references, references.count != samples.count {
+            throw .dataMismatch("\(references.count) reference classes for \(samples.count) samples")
+        }
+        return try run(parameters, on: samples, batchSize: batchSize, threads: threads, memoryLimit: memoryLimit,
+                       progress: progress) { index, row, classes in
+            let label = references?[index] ?? samples.label(at: index)
+            guard (0..<classes).contains(label) else { return (false, false) }
+            let better = (0..<classes).reduce(0) { $0 + (row[$1] > row[label] ? 1 : 0) }
+            return (better == 0, better < 5)
+        }
+    }
+
+    /// The top class of `parameters` for every sample (the first of equals).
+    public static func topClasses(of parameters: TrainableParameters, on samples: some SampleSet,
+                                  batchSize: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                  memoryLimit: MemoryLimit = .current,
+                                  progress: (@Sendable (Int) -> Void)? = nil) throws(TrainingError) -> [Int] {
+        let classes = Classes(count: samples.count)
+        _ = try run(parameters, on: samples, batchSize: batchSize, threads: threads, memoryLimit: memoryLimit,
+                    progress: progress) { index, row, count in
+            classes.set(index, (0..<count).reduce(0) { row[$1] > row[$0] ? $1 : $0 })
+            return (false, false)
+        }
+        return classes.values
+    }
+
+    /// Runs every sample forward and scores each output row with `score`
+    /// (sample index, logits, classes) -> (top-1 hit, top-5 hit).
+    private static func run(_ parameters: TrainableParameters, on samples: some SampleSet, batchSize: Int, threads: Int,
+                            memoryLimit: MemoryLimit, progress: (@Sendable (Int) -> Void)?,
+                            score: @escaping @Sendable (Int, UnsafePointer<Float>, Int) -> (Bool, Bool))
+        throws(TrainingError) -> AccuracyResult {
         guard (1...256).contains(threads) else { throw .invalidOption("--threads must be between 1 and 256") }
         let workers = max(1, min(threads, samples.count))
         let layout = try TrainingGraph.Layout(parameters: parameters, capacity: batchSize, forTraining: false)
@@ -90,11 +124,9 @@ public enum Evaluator {
                     graph.forward(count: range.count)
                     var top1 = 0, top5 = 0
                     for (i, index) in range.enumerated() {
-                        let label = samples.label(at: index)
-                        let row = graph.outputs.baseAddress! + i * classes
-                        let better = (0..<classes).reduce(0) { $0 + (row[$1] > row[label] ? 1 : 0) }
-                        if better == 0 { top1 += 1 }
-                        if better < 5 { top5 += 1 }
+                        let (first, five) = score(index, graph.outputs.baseAddress! + i * classes, classes)
+                        if first { top1 += 1 }
+                        if five { top5 += 1 }
                     }
                     tally.add(range.count, top1, top5)
                     if w == 0 { progress?(tally.done) }
@@ -105,6 +137,19 @@ public enum Evaluator {
         let elapsed = ContinuousClock.now - start
         return AccuracyResult(samples: samples.count, top1Hits: tally.top1, top5Hits: tally.top5,
                               seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}
+
+/// Per-sample classes written by the evaluation's workers.
+private final class Classes: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [Int]
+
+    init(count: Int) { values = Array(repeating: -1, count: count) }
+
+    func set(_ index: Int, _ value: Int) {
+        lock.lock(); defer { lock.unlock() }
+        values[index] = value
     }
 }
 

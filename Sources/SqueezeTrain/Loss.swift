@@ -59,7 +59,8 @@ enum Loss {
                 kl += Double(target[c]) * (logP - logQ)
             }
             outcome.loss += kl * Double(t * t)
-            if argmax(z, classes: classes) == label { outcome.correct += 1 }
+            // Unlabelled samples (-1) count agreement with the teacher's top-1.
+            if argmax(z, classes: classes) == (label >= 0 ? label : argmax(y, classes: classes)) { outcome.correct += 1 }
             for c in 0..<classes { g[c] = scale * t * (student[c] - target[c]) }
         }
         return outcome

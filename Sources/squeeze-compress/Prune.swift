@@ -82,12 +82,15 @@ struct Prune: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
+        // Images as the model expects them (its metadata), Caffe ImageNet otherwise.
+        let preprocessing = loaded.metadata.preprocessing ?? .caffeImageNet
         let plan = try plan()
         try plan.validate(for: loaded.model)
         let retraining = try retrain.map { path in
-            Retraining(data: try training.data(path).train, options: training.options(loss: loss.function, threads: threads))
+            Retraining(data: try training.data(path, preprocessing: preprocessing).train, options: training.options(loss: loss.function, threads: threads))
         }
-        let evaluation = try eval.map { try TrainingData.open($0) } ?? (try retrain.flatMap { try training.data($0).test })
+        let evaluation = try eval.map { try TrainingData.open($0, preprocessing: preprocessing) }
+            ?? (try retrain.flatMap { try training.data($0, preprocessing: preprocessing).test })
         let progress = StageProgress(quiet: json)
         let outcome = try PruneStage.run(loaded.model, plan: plan, steps: steps, retraining: retraining, evaluation: evaluation,
                                          threads: threads, observer: progress.observer)
@@ -99,7 +102,10 @@ struct Prune: ParsableCommand {
             return
         }
         print("input    \(loaded.summary)")
-        if let e = evaluation { print("eval     \(e.summary): \(describe(outcome.accuracyBefore))") }
+        if let e = evaluation {
+            let what = e.isLabelled ? "" : " (agreement with the input model's top-1)"
+            print("eval     \(e.summary)\(what): \(describe(outcome.accuracyBefore))")
+        }
         for step in outcome.steps {
             print(String(format: "step %d   %.2f%% of weights kept", step.step, 100 * step.density))
             for l in step.layers {

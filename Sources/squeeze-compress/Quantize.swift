@@ -80,12 +80,15 @@ struct Quantize: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
+        // Images as the model expects them (its metadata), Caffe ImageNet otherwise.
+        let preprocessing = loaded.metadata.preprocessing ?? .caffeImageNet
         let plan = try plan()
         _ = try plan.bits(for: loaded.model)
         let finetuning = try finetune.map { path in
-            Retraining(data: try training.data(path).train, options: training.options(loss: loss.function, threads: threads))
+            Retraining(data: try training.data(path, preprocessing: preprocessing).train, options: training.options(loss: loss.function, threads: threads))
         }
-        let evaluation = try eval.map { try TrainingData.open($0) } ?? (try finetune.flatMap { try training.data($0).test })
+        let evaluation = try eval.map { try TrainingData.open($0, preprocessing: preprocessing) }
+            ?? (try finetune.flatMap { try training.data($0, preprocessing: preprocessing).test })
         let progress = StageProgress(quiet: json)
         let outcome = try QuantizeStage.run(loaded.model, plan: plan, initialization: initialization, seed: training.seed,
                                             finetune: finetuning, evaluation: evaluation, threads: threads,
@@ -115,7 +118,7 @@ struct Quantize: ParsableCommand {
                          l.bits, l.clustered, l.centroids, l.iterations))
         }
         if let e = evaluation {
-            print("eval       \(e.summary)")
+            print("eval       \(e.summary)\(e.isLabelled ? "" : "; top-1/top-5: agreement with the input model's top-1")")
             print("  input      \(describe(outcome.accuracyInput))")
             print("  quantized  \(describe(outcome.accuracyQuantized))")
         }

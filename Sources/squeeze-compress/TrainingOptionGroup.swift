@@ -51,13 +51,14 @@ struct TrainingOptionGroup: ParsableArguments {
                         threads: threads)
     }
 
-    /// The training part of `path` and, with a hold-out split, its test part.
-    func data(_ path: String) throws -> (train: TrainingData, test: TrainingData?) {
+    /// The training part of `path` and, with a hold-out split, its test part;
+    /// images preprocessed as `preprocessing` says (the model's).
+    func data(_ path: String, preprocessing: Preprocessing = .caffeImageNet) throws -> (train: TrainingData, test: TrainingData?) {
         if holdout >= 2 {
-            return (try TrainingData.open(path, holdout: holdout, split: .train),
-                    try TrainingData.open(path, holdout: holdout, split: .test))
+            return (try TrainingData.open(path, holdout: holdout, split: .train, preprocessing: preprocessing),
+                    try TrainingData.open(path, holdout: holdout, split: .test, preprocessing: preprocessing))
         }
-        return (try TrainingData.open(path), nil)
+        return (try TrainingData.open(path, preprocessing: preprocessing), nil)
     }
 }
 

@@ -38,6 +38,38 @@ struct TrainerTests {
         #expect(epochs.count == 3 && epochs[2].loss < epochs[0].loss)
     }
 
+    /// Samples of another set with their labels hidden (-1), as calibration images are.
+    struct Unlabelled<Base: SampleSet>: SampleSet {
+        let base: Base
+        var count: Int { base.count }
+        var sampleShape: [Int] { base.sampleShape }
+        var classCount: Int { 0 }
+        func label(at index: Int) -> Int { -1 }
+        func load(_ index: Int, random: inout SeededGenerator?, into output: UnsafeMutableBufferPointer<Float>) throws(DataError) {
+            try base.load(index, random: &random, into: output)
+        }
+    }
+
+    @Test func distillationOnUnlabelledSamplesMatchesTheTeacher() throws {
+        let (train, test) = try Self.digits()
+        let network = try CaffeDefinition.network(prototxt: Self.mlp)
+        let teacher = try TrainableParameters(initializing: network, seed: 1)
+        _ = try Trainer(parameters: teacher, options: TrainingOptions(epochs: 2, learningRate: 0.05, threads: 2)).train(on: train)
+        let student = try TrainableParameters(initializing: network, seed: 7)
+        let options = TrainingOptions(epochs: 3, learningRate: 0.05, loss: .distillation(temperature: 2), threads: 2)
+        let epochs = try Trainer(parameters: student, options: options, teacher: teacher).train(on: Unlabelled(base: train))
+        let references = try Evaluator.topClasses(of: teacher, on: Unlabelled(base: test))
+        #expect(references.count == test.count && references.allSatisfy { (0..<10).contains($0) })
+        let itself = try Evaluator.accuracy(of: teacher, on: Unlabelled(base: test), references: references)
+        #expect(itself.top1 == 1 && itself.top5 == 1)
+        let agreement = try Evaluator.accuracy(of: student, on: Unlabelled(base: test), references: references)
+        #expect(agreement.top1 > 0.85, "agreement \(agreement.top1)")
+        // Training accuracy on unlabelled samples is agreement with the teacher, too.
+        #expect(epochs.last!.accuracy > 0.85, "training agreement \(epochs.last!.accuracy)")
+        // Without references, unlabelled samples score nothing rather than crash.
+        #expect(try Evaluator.accuracy(of: student, on: Unlabelled(base: test)).top1Hits == 0)
+    }
+
     @Test func runsWithTheSameSeedAreIdentical() throws {
         let (train, _) = try Self.digits()
         let network = try CaffeDefinition.network(prototxt: Self.mlp)

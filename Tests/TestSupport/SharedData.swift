@@ -33,6 +33,8 @@ public enum SharedData {
     public static var alexNetPrototxt: URL { url("models/alexnet/bvlc_alexnet_deploy.prototxt") }
     /// `data/imagenet-sample`.
     public static var imageNetSample: URL { url("data/imagenet-sample") }
+    /// The 1,681 unlabelled calibration images.
+    public static var calibration: URL { url("data/calibration") }
     /// `data/mnist-5k/mnist_4k_dev.csv.gz`.
     public static var mnistDigits: URL { url("data/mnist-5k/mnist_4k_dev.csv.gz") }
     /// `reference`.

@@ -41,13 +41,14 @@ public enum PruneStage {
         try StageSupport.checkMemory(of: model, work: "pruning", perWeight: 12)
         guard (1...100).contains(steps) else { throw TrainingError.invalidOption("--steps must be between 1 and 100, not \(steps)") }
         if let retraining { try retraining.options.validate() }
-        let before = try StageSupport.accuracy(of: model, on: evaluation, threads: threads, title: "evaluate input", observer: observer)
+        let references = try StageSupport.references(of: model, on: evaluation, threads: threads, observer: observer)
+        let before = try StageSupport.accuracy(of: model, on: evaluation, references: references, threads: threads, title: "evaluate input", observer: observer)
         var current = model
         var reports: [Step] = []
         for step in 1...steps {
             let (pruned, layers) = try Pruner.prune(current, plan: plan.step(step, of: steps))
             current = pruned
-            let pruneAccuracy = try StageSupport.accuracy(of: current, on: evaluation, threads: threads,
+            let pruneAccuracy = try StageSupport.accuracy(of: current, on: evaluation, references: references, threads: threads,
                                                           title: "evaluate step \(step)", observer: observer)
             var epochs: [EpochSummary] = []
             var retrained: AccuracyResult?
@@ -56,7 +57,7 @@ public enum PruneStage {
                 epochs = try StageSupport.train(parameters, retraining, teacher: model, title: "retrain step \(step)/\(steps)",
                                                 observer: observer)
                 current = parameters.model
-                retrained = try StageSupport.accuracy(of: current, on: evaluation, threads: threads,
+                retrained = try StageSupport.accuracy(of: current, on: evaluation, references: references, threads: threads,
                                                       title: "evaluate retrained", observer: observer)
             }
             let kept = layers.reduce(0) { $0 + $1.keptAfter }, total = layers.reduce(0) { $0 + $1.weights }

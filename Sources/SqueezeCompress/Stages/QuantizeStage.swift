@@ -44,12 +44,13 @@ public enum QuantizeStage {
                 if model.parameters[layer.name]?.weights.isShared != true { throw TrainingError.notQuantized(layer: layer.name) }
             }
         }
-        let input = try StageSupport.accuracy(of: model, on: evaluation, threads: threads, title: "evaluate input", observer: observer)
+        let references = try StageSupport.references(of: model, on: evaluation, threads: threads, observer: observer)
+        let input = try StageSupport.accuracy(of: model, on: evaluation, references: references, threads: threads, title: "evaluate input", observer: observer)
         observer.phase("k-means", bits.count)
         let (quantized, layers) = try Quantizer.quantize(model, plan: plan, initialization: initialization, seed: seed)
         observer.finish()
         let before = Self.codebooks(quantized, layers: Set(bits.keys))
-        let atQuantized = try StageSupport.accuracy(of: quantized, on: evaluation, threads: threads,
+        let atQuantized = try StageSupport.accuracy(of: quantized, on: evaluation, references: references, threads: threads,
                                                     title: "evaluate quantized", observer: observer)
         guard let finetune, finetune.options.epochs > 0 else {
             return Outcome(model: quantized, quantized: quantized, layers: layers, accuracyInput: input, accuracyQuantized: atQuantized,
@@ -59,7 +60,7 @@ public enum QuantizeStage {
         let epochs = try StageSupport.train(parameters, finetune, teacher: model, title: "fine-tune centroids",
                                             observer: observer)
         let tuned = parameters.model
-        let after = try StageSupport.accuracy(of: tuned, on: evaluation, threads: threads,
+        let after = try StageSupport.accuracy(of: tuned, on: evaluation, references: references, threads: threads,
                                               title: "evaluate fine-tuned", observer: observer)
         return Outcome(model: tuned, quantized: quantized, layers: layers, accuracyInput: input, accuracyQuantized: atQuantized,
                        accuracyFinetuned: after, epochs: epochs, centroidsBefore: before,

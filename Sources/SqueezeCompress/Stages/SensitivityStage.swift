@@ -39,13 +39,14 @@ public enum SensitivityStage {
         for d in densities where !(d.isFinite && (0...1).contains(d)) { throw PruneError.invalidDensity("a sensitivity point", d) }
         guard !densities.isEmpty else { throw PruneError.invalidDensity("no point", .nan) }
         try StageSupport.checkMemory(of: model, work: "the sensitivity analysis", perWeight: 12)
-        let baseline = try StageSupport.accuracy(of: model, on: data, threads: threads, title: "baseline", observer: observer)!
+        let references = try StageSupport.references(of: model, on: data, threads: threads, observer: observer)
+        let baseline = try StageSupport.accuracy(of: model, on: data, references: references, threads: threads, title: "baseline", observer: observer)!
         var curves: [Curve] = []
         for name in names {
             var curve = Curve(layer: name, densities: densities.sorted(by: >), top1: [], top5: [])
             for d in curve.densities {
                 let (pruned, _) = try Pruner.prune(model, plan: PruningPlan(layers: [name: .density(d)]))
-                let result = try StageSupport.accuracy(of: pruned, on: data, threads: threads,
+                let result = try StageSupport.accuracy(of: pruned, on: data, references: references, threads: threads,
                                                        title: "\(name) at \(Int((d * 100).rounded()))%", observer: observer)!
                 curve.top1.append(result.top1)
                 curve.top5.append(result.top5)

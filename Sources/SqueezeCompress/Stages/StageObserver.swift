@@ -56,16 +56,32 @@ enum StageSupport {
         try memoryLimit.check(estimate)
     }
 
-    static func accuracy(of model: Model, on data: TrainingData?, threads: Int, title: String,
+    /// Top-1/top-5 on `data`: accuracy when it is labelled, else agreement
+    /// with `references` (the uncompressed model's top classes, from
+    /// `references(of:on:)`).
+    static func accuracy(of model: Model, on data: TrainingData?, references: [Int]? = nil, threads: Int, title: String,
                          observer: StageObserver) throws -> AccuracyResult? {
         guard let data else { return nil }
         let parameters = try TrainableParameters(model: model, target: .weights)
         observer.phase(title, data.samples.count)
         defer { observer.finish() }
-        let batch = data.samples.sampleCount > 10_000 ? 4 : 64
-        return try Evaluator.accuracy(of: parameters, on: data.samples, batchSize: batch, threads: threads,
-                                      progress: observer.advance)
+        return try Evaluator.accuracy(of: parameters, on: data.samples, references: data.isLabelled ? nil : references,
+                                      batchSize: batchSize(data), threads: threads, progress: observer.advance)
     }
+
+    /// The teacher's top class per sample of unlabelled `data` (nil for
+    /// labelled data or none): what agreement is measured against.
+    static func references(of teacher: Model, on data: TrainingData?, threads: Int,
+                           observer: StageObserver) throws -> [Int]? {
+        guard let data, !data.isLabelled else { return nil }
+        let parameters = try TrainableParameters(model: teacher, target: .weights)
+        observer.phase("teacher's classes", data.samples.count)
+        defer { observer.finish() }
+        return try Evaluator.topClasses(of: parameters, on: data.samples, batchSize: batchSize(data), threads: threads,
+                                        progress: observer.advance)
+    }
+
+    private static func batchSize(_ data: TrainingData) -> Int { data.samples.sampleCount > 10_000 ? 4 : 64 }
 
     static func train(_ parameters: TrainableParameters, _ retraining: Retraining, teacher: Model?, title: String,
                       observer: StageObserver) throws -> [EpochSummary] {
