@@ -30,6 +30,14 @@ struct Quantize: ParsableCommand {
     @Option(help: ArgumentHelp("Fine-tune the centroids on this data: MNIST CSV or JPEG folder.", valueName: "data"))
     var finetune: String?
 
+    @Option(name: .customLong("bias-correction"), help: ArgumentHelp(
+        "After k-means, correct each layer's bias for the mean error its shared weights cause, measured on these unlabelled images (calibration).",
+        valueName: "dir"))
+    var biasCorrection: String?
+
+    @Option(name: .customLong("bias-images"), help: "Images bias correction averages over.")
+    var biasImages = 256
+
     @Option(help: ArgumentHelp("Measure accuracy on this data (default: the held-out part with --holdout).", valueName: "data"))
     var eval: String?
 
@@ -90,7 +98,10 @@ struct Quantize: ParsableCommand {
         let evaluation = try eval.map { try TrainingData.open($0, preprocessing: preprocessing) }
             ?? (try finetune.flatMap { try training.data($0, preprocessing: preprocessing).test })
         let progress = StageProgress(quiet: json)
+        guard biasImages >= 1 else { throw ValidationError("--bias-images must be at least 1") }
+        let correction = try biasCorrection.map { try TrainingData.open($0, preprocessing: preprocessing) }
         let outcome = try QuantizeStage.run(loaded.model, plan: plan, initialization: initialization, seed: training.seed,
+                                            biasCorrection: correction, biasImages: biasImages,
                                             finetune: finetuning, evaluation: evaluation, threads: threads,
                                             observer: progress.observer)
         let before = try SqueezeContainer.encode(outcome.quantized, options: container.options).bytes.count
@@ -109,13 +120,17 @@ struct Quantize: ParsableCommand {
             try JSONOutput.print(QuantizeJSON(
                 output: output, bytes: encoding.bytes.count, bytesBeforeFinetune: before, layers: outcome.layers,
                 accuracyInput: outcome.accuracyInput, accuracyQuantized: outcome.accuracyQuantized,
-                accuracyFinetuned: outcome.accuracyFinetuned, epochs: outcome.epochs))
+                accuracyFinetuned: outcome.accuracyFinetuned, epochs: outcome.epochs, biasCorrections: outcome.biasCorrections))
             return
         }
         print("input      \(loaded.summary)")
         for l in outcome.layers {
             print("  " + l.name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %2d bits  %8d weights clustered  %5d centroids  %3d iterations",
                          l.bits, l.clustered, l.centroids, l.iterations))
+        }
+        if !outcome.biasCorrections.isEmpty {
+            let largest = outcome.biasCorrections.max { $0.largestShift < $1.largestShift }!
+            print("bias       corrected in \(outcome.biasCorrections.count) layers (largest shift \(largest.largestShift) in \(largest.name))")
         }
         if let e = evaluation {
             print("eval       \(e.summary)\(e.isLabelled ? "" : "; top-1/top-5: agreement with the input model's top-1")")
@@ -141,4 +156,5 @@ struct QuantizeJSON: Encodable {
     var accuracyQuantized: AccuracyResult?
     var accuracyFinetuned: AccuracyResult?
     var epochs: [EpochSummary]
+    var biasCorrections: [BiasCorrection.LayerResult]
 }

@@ -22,17 +22,22 @@ public enum QuantizeStage {
         public var accuracyFinetuned: AccuracyResult?
         /// Fine-tuning epochs.
         public var epochs: [EpochSummary]
+        /// Per layer, the bias correction after k-means (empty without one).
+        public var biasCorrections: [BiasCorrection.LayerResult] = []
         /// Every quantized layer's centroids after k-means.
         public var centroidsBefore: [String: [Float]]
         /// And after fine-tuning.
         public var centroidsAfter: [String: [Float]]
     }
 
-    /// Quantizes `model` by `plan`, fine-tunes the centroids when `finetune` is
-    /// given (distillation learns from the input model), and measures accuracy
-    /// on `evaluation` at each point. The plan is validated before any work.
+    /// Quantizes `model` by `plan`, corrects the biases on `biasCorrection`'s
+    /// images when given (see `BiasCorrection`), fine-tunes the centroids when
+    /// `finetune` is given (distillation learns from the input model), and
+    /// measures accuracy on `evaluation` at each point. The plan is validated
+    /// before any work.
     public static func run(_ model: Model, plan: QuantizationPlan, initialization: CentroidInitialization = .linear,
-                           seed: UInt64 = 1, finetune: Retraining? = nil, evaluation: TrainingData? = nil,
+                           seed: UInt64 = 1, biasCorrection: TrainingData? = nil, biasImages: Int = 256,
+                           finetune: Retraining? = nil, evaluation: TrainingData? = nil,
                            threads: Int, observer: StageObserver = .silent) throws -> Outcome {
         let bits = try plan.bits(for: model)
         try StageSupport.checkMemory(of: model, work: "quantization", perWeight: 12)
@@ -47,14 +52,22 @@ public enum QuantizeStage {
         let references = try StageSupport.references(of: model, on: evaluation, threads: threads, observer: observer)
         let input = try StageSupport.accuracy(of: model, on: evaluation, references: references, threads: threads, title: "evaluate input", observer: observer)
         observer.phase("k-means", bits.count)
-        let (quantized, layers) = try Quantizer.quantize(model, plan: plan, initialization: initialization, seed: seed)
+        var (quantized, layers) = try Quantizer.quantize(model, plan: plan, initialization: initialization, seed: seed)
         observer.finish()
+        var corrections: [BiasCorrection.LayerResult] = []
+        if let biasCorrection {
+            let corrected = try BiasCorrection.run(quantized, reference: model, data: biasCorrection, images: biasImages,
+                                                   threads: threads, observer: observer)
+            quantized = corrected.model
+            corrections = corrected.layers
+        }
         let before = Self.codebooks(quantized, layers: Set(bits.keys))
         let atQuantized = try StageSupport.accuracy(of: quantized, on: evaluation, references: references, threads: threads,
                                                     title: "evaluate quantized", observer: observer)
         guard let finetune, finetune.options.epochs > 0 else {
             return Outcome(model: quantized, quantized: quantized, layers: layers, accuracyInput: input, accuracyQuantized: atQuantized,
-                           accuracyFinetuned: nil, epochs: [], centroidsBefore: before, centroidsAfter: before)
+                           accuracyFinetuned: nil, epochs: [], biasCorrections: corrections, centroidsBefore: before,
+                           centroidsAfter: before)
         }
         let parameters = try TrainableParameters(model: quantized, target: .centroids)
         let epochs = try StageSupport.train(parameters, finetune, teacher: model, title: "fine-tune centroids",
@@ -63,7 +76,7 @@ public enum QuantizeStage {
         let after = try StageSupport.accuracy(of: tuned, on: evaluation, references: references, threads: threads,
                                               title: "evaluate fine-tuned", observer: observer)
         return Outcome(model: tuned, quantized: quantized, layers: layers, accuracyInput: input, accuracyQuantized: atQuantized,
-                       accuracyFinetuned: after, epochs: epochs, centroidsBefore: before,
+                       accuracyFinetuned: after, epochs: epochs, biasCorrections: corrections, centroidsBefore: before,
                        centroidsAfter: Self.codebooks(tuned, layers: Set(bits.keys)))
     }
 
