@@ -5,7 +5,7 @@
 static const squeeze_f32_igemm_fn f32_igemm[] = {
     [SQUEEZE_ISA_PORTABLE] = squeeze_f32_igemm_8x1__scalar,
 #if defined(__x86_64__)
-    [SQUEEZE_ISA_AVX2] = squeeze_f32_igemm_8x24__avx2,
+    [SQUEEZE_ISA_AVX2] = squeeze_f32_igemm_8x16__avx2,
     [SQUEEZE_ISA_AVX512] = squeeze_f32_igemm_8x48__avx512f,
 #else
     [SQUEEZE_ISA_AVX2] = squeeze_f32_igemm_8x1__scalar,

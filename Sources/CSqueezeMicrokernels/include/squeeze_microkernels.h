@@ -33,7 +33,7 @@ typedef void (*squeeze_f32_igemm_fn)(size_t mr, size_t n, size_t rows, ptrdiff_t
 void squeeze_f32_igemm_8x48__avx512f(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
     size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy);
-void squeeze_f32_igemm_8x24__avx2(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
+void squeeze_f32_igemm_8x16__avx2(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
     size_t k, const float *x, const ptrdiff_t *offsets, const float *w, const float *bias, float lo, float hi, const float *residual, float *y,
     size_t ldy);
 void squeeze_f32_igemm_8x1__scalar(size_t mr, size_t n, size_t rows, ptrdiff_t x_row_stride, ptrdiff_t y_row_stride,
