@@ -262,24 +262,11 @@ public final class CompressedExecutor: InferenceEngine {
     }
 
     /// Each panel of eight output channels over each band of output rows is
-    /// one item (see `gemmItem`); a residual the kernel cannot add is added
-    /// by a pass of its own.
+    /// one item (see `gemmItem`).
     private func runGemm(_ g: CompressedProgram.Gemm) {
-        let a = arena.baseAddress!, channels = g.output.channels
         for n in 0..<program.batchSize {
             let source = gemmSource(g, image: n)
             pool.run(items: g.panels * g.bands) { item, thread in gemmItem(g, image: n, item: item, thread: thread, source: source) }
-            if g.separateResidual, let r = g.residual {
-                forChunks(of: channels, batch: 1) { _, c, count, thread in
-                    for k in c..<(c + count) {
-                        let output = a + g.output.plane(n, k)
-                        combinePlanes([(UnsafePointer(output), g.output.layout, false),
-                                       (UnsafePointer(a + r.plane(n, k)), r.layout, false)],
-                                      operation: 0, activation: g.activation, output: output, outputLayout: g.output.layout,
-                                      scratch: scratch[thread].grid)
-                    }
-                }
-            }
         }
     }
 
@@ -326,7 +313,8 @@ public final class CompressedExecutor: InferenceEngine {
 
     /// One panel of eight output channels over one band of output rows.
     /// Where the activation is a clamp, the kernel stores into the output
-    /// planes with bias and clamp (and the residual): as one run where the
+    /// planes with bias and clamp (and the residual, which the planner gives
+    /// only a GEMM whose kernel can add it): as one run where the
     /// planes are the grid itself (no border, rows as wide as the grid's),
     /// else row by row (the border's zeros written beside). Otherwise it
     /// fills the thread's grid, which is stored through the layout and
@@ -336,14 +324,14 @@ public final class CompressedExecutor: InferenceEngine {
         let panelRows = CompressedProgram.Gemm.panelRows
         let layout = g.output.layout, width = layout.width, gridWidth = g.gridWidth
         let rows = g.offsets.count, panels = g.panels
-        let activation = g.separateResidual ? Activation.identity : g.activation
-        let bounds = layout.shiftedCopies == 1 ? activation.bounds : nil
+        let bounds = layout.shiftedCopies == 1 ? g.activation.bounds : nil
         let band = item / panels, panel = item % panels
         let first = band * g.bandRows, last = min(layout.height, first + g.bandRows)
         let start = first * gridWidth, count = (last - 1 - first) * gridWidth + width
         let mr = min(panelRows, g.output.channels - panel * panelRows)
         let planes = a + g.output.plane(n, panel * panelRows)
-        let residual = g.separateResidual ? nil : g.residual.map { UnsafePointer(a + $0.plane(n, panel * panelRows)) }
+        assert(bounds != nil || g.residual == nil, "the planner gives a residual only to a GEMM that can add it")
+        let residual = g.residual.map { UnsafePointer(a + $0.plane(n, panel * panelRows)) }
         g.packed.withUnsafeBufferPointer { w in
             g.offsets.withUnsafeBufferPointer { offsets in
                 g.bias.withUnsafeBufferPointer { bias in
@@ -368,7 +356,7 @@ public final class CompressedExecutor: InferenceEngine {
                     for m in 0..<mr {
                         let c = panel * panelRows + m
                         storeGridPlane(grid + m * count - start, gridWidth: gridWidth, rows: first..<last, bias: bias[c],
-                                       activation: activation, output: a + g.output.plane(n, c), layout: layout)
+                                       activation: g.activation, output: a + g.output.plane(n, c), layout: layout)
                     }
                 }
             }

@@ -188,12 +188,12 @@ extension CompressedProgram {
         let input: View
         let output: View
         /// A residual connection added before the activation.
-        let residual: View?
+        var residual: View?
         /// Weights in panels of eight output channels: per panel, per input
         /// row, eight floats (channels past the last are zero).
         let packed: [Float]
         let bias: [Float]
-        let activation: Activation
+        var activation: Activation
         /// Per input row: where its run for grid value 0 starts, from the
         /// image's first input plane (or from the column matrix).
         let offsets: [Int]
@@ -206,9 +206,9 @@ extension CompressedProgram {
         /// Output rows per work item: the item's input runs stay in L2.
         let bandRows: Int
 
-        /// Whether the residual is added by a pass of its own after the GEMM
-        /// (with the activation after it): when it is laid out unlike the
-        /// output, or the activation is not a clamp the kernel can apply.
+        /// Whether the kernel cannot add the residual as it stores: it is laid
+        /// out unlike the output, or the activation is not a clamp. The
+        /// planner then leaves the sum to a step of its own.
         var separateResidual: Bool {
             guard let residual else { return false }
             return residual.layout != output.layout || activation.bounds == nil || output.layout.shiftedCopies != 1
@@ -1010,6 +1010,16 @@ private struct Planner {
                 strideHeight: c.stride.height, strideWidth: c.stride.width,
                 padHeight: c.padding.height, padWidth: c.padding.width, phaseHeight: st.height, phaseWidth: st.width)
             return [.splitPhases(split), step]
+        case .gemm:
+            // A residual the kernel cannot add becomes the sum step it was,
+            // with the activation after it.
+            let step = try resolveSimple(p)
+            guard case .gemm(var g) = step, g.separateResidual, let residual = g.residual else { return [step] }
+            let sum = CompressedProgram.Combine(inputs: [g.output, residual], broadcast: [false, false], output: g.output,
+                                                operation: 0, activation: g.activation)
+            g.residual = nil
+            g.activation = .identity
+            return [.gemm(g), .combine(sum)]
         default:
             return [try resolveSimple(p)]
         }
