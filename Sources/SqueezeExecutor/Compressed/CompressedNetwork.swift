@@ -22,12 +22,6 @@ public final class CompressedNetwork: Sendable {
     /// sparse kernels pay per stored entry what GEMM pays per weight.
     static let gemmDensity = 0.6
 
-    /// A 1x1 convolution, stride 1, no padding, one group, on NCHW.
-    static func isPointwise(_ c: Convolution, _ s: LayerShapes) -> Bool {
-        c.kernel == Spatial(1) && c.stride == Spatial(1) && c.padding == Spatial(0) && c.paddingEnd == Spatial(0)
-            && c.groups == 1 && s.inputs[0].rank == 4
-    }
-
     /// A depthwise 3x3 convolution of stride 1 or 2 on NCHW.
     static func isDepthwise3x3(_ c: Convolution, _ s: LayerShapes) -> Bool {
         c.groups == s.inputs[0].channels && c.groups == c.outputChannels && c.kernel == Spatial(3)

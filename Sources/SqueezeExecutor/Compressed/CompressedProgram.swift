@@ -230,8 +230,9 @@ extension CompressedProgram {
             return dense + geometry.columnRows * geometry.columnCount
         }
 
-        /// Grid values of input run read per band floats, at most: about 64 K
-        /// floats (256 KB, inside L2 with the weights) and at most 2,048 per row.
+        /// Output rows per band: the input runs one band reads are about 96 K
+        /// floats at most (384 KB, inside a 1 MB L2 with the weights), and a
+        /// band's grid at most 2,048 values (a thread's scratch holds a panel).
         static func bandRows(inputRows: Int, gridWidth: Int, height: Int) -> Int {
             let span = min(2048, max(48, 98304 / max(inputRows, 1)))
             return max(1, min(height, span / max(gridWidth, 1)))
@@ -667,6 +668,14 @@ private struct Planner {
         .unsupportedLayer(layer: layer.name, reason: reason + " in the compressed engine (use --engine dense)")
     }
 
+    /// Pads storage `st` as stride-1 convolution `p` pads its input, planes
+    /// aligned for the kernels: each kernel tap then reads a run of a plane.
+    private mutating func padForTaps(_ st: Int, of p: Convolution) {
+        storages[st].padHeight = max(storages[st].padHeight, p.padding.height, p.paddingEnd.height)
+        storages[st].padWidth = max(storages[st].padWidth, p.padding.width, p.paddingEnd.width)
+        storages[st].planeAlignment = max(storages[st].planeAlignment, kernels.planeAlignment)
+    }
+
     private mutating func add(_ layer: Layer, _ s: LayerShapes) throws(ExecutorError) {
         let bottoms = layer.bottoms.map { current[$0] }
         guard let input = bottoms.first ?? nil, !bottoms.contains(where: { $0 == nil }) else {
@@ -678,13 +687,7 @@ private struct Planner {
         switch layer.kind {
         case let p as Convolution where fourDimensional && network.gemmLayers.contains(layer.name):
             let output = newBlob(s.outputs[0])
-            if p.stride.height == 1 && p.stride.width == 1 {
-                // The input padded as the convolution pads it: each tap is a run.
-                let st = blobs[input].storage
-                storages[st].padHeight = max(storages[st].padHeight, p.padding.height, p.paddingEnd.height)
-                storages[st].padWidth = max(storages[st].padWidth, p.padding.width, p.paddingEnd.width)
-                storages[st].planeAlignment = max(storages[st].planeAlignment, kernels.planeAlignment)
-            }
+            if p.stride.height == 1 && p.stride.width == 1 { padForTaps(blobs[input].storage, of: p) }
             emit(.gemm(layer: layer, p, input: input, output: output, relu: nil))
             current[top] = output
         case let p as Convolution where fourDimensional && CompressedNetwork.isDepthwise3x3(p, s):
@@ -738,9 +741,7 @@ private struct Planner {
                 phases = storages.count - 1
             } else {
                 let st = blobs[input].storage
-                storages[st].padHeight = max(storages[st].padHeight, p.padding.height, p.paddingEnd.height)
-                storages[st].padWidth = max(storages[st].padWidth, p.padding.width, p.paddingEnd.width)
-                storages[st].planeAlignment = kernels.planeAlignment
+                padForTaps(st, of: p)
                 if kernels.keepsShiftedCopies, p.kernel.height > 1 || p.kernel.width > 1 {
                     // Rows on 64-byte lines, and a copy per column shift of
                     // the kernel: every tap's loads stay on lines.
@@ -1025,22 +1026,29 @@ private struct Planner {
         }
     }
 
+    /// Where each value of one image of `x` sits, from its first plane, in
+    /// (channel, row, column) order: the inputs of a fully connected layer.
+    private func valueOffsets(_ x: CompressedProgram.View) -> [Int] {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(x.channels * x.layout.height * x.layout.width)
+        let layout = x.layout
+        for c in 0..<x.channels {
+            for y in 0..<layout.height {
+                for column in 0..<layout.width { offsets.append(c * layout.planeStride + layout.origin + y * layout.rowStride + column) }
+            }
+        }
+        return offsets
+    }
+
     private func resolveSimple(_ p: Pending) throws(ExecutorError) -> CompressedProgram.Step {
         switch p {
         case .convolution:
             preconditionFailure("convolutions resolve in resolve(_:)")
-        case .innerProduct(let layer, let s, let i, let o, let relu):
+        case .innerProduct(let layer, _, let i, let o, let relu):
             guard let weights = network.weights[layer.name] else { throw .invalidModel(.missingWeights(layer: layer.name)) }
-            let x = view(i), shape = s.inputs[0]
-            var table: [Int32] = []
-            table.reserveCapacity(weights.fanIn)
-            for c in 0..<shape.channels {
-                for y in 0..<shape.height {
-                    for xx in 0..<shape.width {
-                        table.append(Int32(c * x.layout.planeStride + x.layout.origin + y * x.layout.rowStride + xx))
-                    }
-                }
-            }
+            let x = view(i)
+            // Layout sizes were checked to fit 32 bits (`checkLayoutSizes`).
+            let table = valueOffsets(x).map { Int32($0) }
             return .innerProduct(.init(name: layer.name, weights: weights, table: table, input: x, output: view(o),
                                        activation: relu ?? .identity))
         case .pool(let params, let s, let i, let o):
@@ -1094,11 +1102,7 @@ private struct Planner {
             } else {
                 // Fully connected: one grid value, every input value a row.
                 gridWidth = 1
-                for c in 0..<x.channels {
-                    for yy in 0..<layout.height {
-                        for xx in 0..<layout.width { offsets.append(c * layout.planeStride + layout.origin + yy * layout.rowStride + xx) }
-                    }
-                }
+                offsets = valueOffsets(x)
             }
             guard offsets.count == rows else {
                 throw unsupported(layer, "its \(rows) weights per output do not match its \(offsets.count) inputs")
