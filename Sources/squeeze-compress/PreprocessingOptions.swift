@@ -64,7 +64,7 @@ struct PreprocessingOptions: ParsableArguments {
 
     /// The model's preprocessing with the flags applied.
     func preprocessing(for loaded: LoadedModel) throws -> Preprocessing {
-        let base = loaded.metadata.preprocessing ?? .caffeImageNet
+        let base = loaded.preprocessing
         let resize = resize ?? base.resizeWidth, crop = crop ?? base.cropWidth
         guard crop <= resize else {
             throw ValidationError("the crop \(crop) is larger than the resize \(resize)")

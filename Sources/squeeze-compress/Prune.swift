@@ -82,8 +82,7 @@ struct Prune: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
-        // Images as the model expects them (its metadata), Caffe ImageNet otherwise.
-        let preprocessing = loaded.metadata.preprocessing ?? .caffeImageNet
+        let preprocessing = loaded.preprocessing
         let plan = try plan()
         try plan.validate(for: loaded.model)
         let retraining = try retrain.map { path in

@@ -88,8 +88,7 @@ struct Quantize: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
-        // Images as the model expects them (its metadata), Caffe ImageNet otherwise.
-        let preprocessing = loaded.metadata.preprocessing ?? .caffeImageNet
+        let preprocessing = loaded.preprocessing
         let plan = try plan()
         _ = try plan.bits(for: loaded.model)
         let finetuning = try finetune.map { path in

@@ -59,7 +59,7 @@ struct Sensitivity: ParsableCommand {
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: model), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
         let set = try TrainingData.open(data, holdout: holdout, split: holdout >= 2 ? .test : .all, limit: limit,
-                                        preprocessing: loaded.metadata.preprocessing ?? .caffeImageNet)
+                                        preprocessing: loaded.preprocessing)
         let names = layers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let progress = StageProgress(quiet: json)
         let outcome = try SensitivityStage.run(loaded.model, data: set, densities: try densityList(), layers: names,

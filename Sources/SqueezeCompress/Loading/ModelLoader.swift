@@ -1,6 +1,7 @@
 import Foundation
 import SqueezeModel
 import SqueezeContainer
+import SqueezeImage
 import SqueezeReader
 
 /// A model opened from files, with where it came from.
@@ -14,6 +15,10 @@ public struct LoadedModel: Sendable {
     /// The container's metadata, or for imported files their provenance and
     /// what their format says of the preprocessing.
     public var metadata: ContainerMetadata = ContainerMetadata()
+
+    /// How images become the model's input: its metadata's preprocessing, or
+    /// Caffe's ImageNet convention for models that carry none.
+    public var preprocessing: Preprocessing { metadata.preprocessing ?? .caffeImageNet }
 
     /// A one-line description: name, format, weights and non-zero weights.
     public var summary: String {
