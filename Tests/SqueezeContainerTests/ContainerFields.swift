@@ -172,11 +172,7 @@ struct ContainerMap {
         let count = Int(r.peek(4))
         fields.append(r.field("meta: entry count", 4))
         for _ in 0..<count {
-            let keyLength = Int(r.peek(2))
-            let key = String(decoding: bytes[(r.offset + 2)..<(r.offset + 2 + keyLength)], as: UTF8.self)
-            let prefix = "meta '\(key)': "
-            fields.append(r.field(prefix + "key length", 2))
-            r.offset += keyLength
+            let prefix = mapName(&r, lengthField: "key length") { "meta '\($0)': " }
             let type = r.peek(1)
             fields.append(r.field(prefix + "type", 1))
             func string(_ what: String) {
@@ -203,14 +199,22 @@ struct ContainerMap {
         }
     }
 
+    /// A name after its 16-bit length: the length is a field named
+    /// `prefix(name) + lengthField`, the name's bytes are skipped; returns the
+    /// prefix for the fields that follow.
+    private mutating func mapName(_ r: inout Cursor, lengthField: String, prefix: (String) -> String) -> String {
+        let length = Int(r.peek(2))
+        let name = String(decoding: bytes[(r.offset + 2)..<(r.offset + 2 + length)], as: UTF8.self)
+        let text = prefix(name)
+        fields.append(r.field(text + lengthField, 2))
+        r.offset += length
+        return text
+    }
+
     /// `LAYR`: name, kind, rank, shape, biases, then by kind the codebook,
     /// index width and streams.
     private mutating func mapLayer(_ r: inout Cursor, end: Int) throws {
-        let nameLength = Int(r.peek(2))
-        let name = String(decoding: bytes[(r.offset + 2)..<(r.offset + 2 + nameLength)], as: UTF8.self)
-        let prefix = "LAYR \(name): "
-        fields.append(r.field(prefix + "name length", 2))
-        r.offset += nameLength
+        let prefix = mapName(&r, lengthField: "name length") { "LAYR \($0): " }
         let kind = r.peek(1)
         fields.append(r.field(prefix + "storage kind", 1))
         let rank = Int(r.peek(1))

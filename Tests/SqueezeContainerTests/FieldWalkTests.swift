@@ -98,6 +98,16 @@ struct FieldWalkTests {
         /// The refusals after decoding (validate, engines, re-encoding), printed.
         var refusals: [String] = []
 
+        /// Records `what` refusing the model `label` with `description`: a
+        /// failure for the unedited containers (`strict`), and never more
+        /// than one line.
+        mutating func refusal(_ what: String, of label: String, _ description: String, strict: Bool,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+            refusals.append("\(label): \(what): \(description)")
+            #expect(!strict, "\(label): \(what) refused: \(description)", sourceLocation: sourceLocation)
+            #expect(description.isOneLine, "\(label): \(what): \(String(reflecting: description))", sourceLocation: sourceLocation)
+        }
+
         var description: String {
             "\(fields) fields, \(pairs) (field, value) pairs: \(containerErrors) container errors, "
                 + "\(validModels) valid models (\(validateErrors) refused by validate(), \(engineErrors) engine "
@@ -225,9 +235,7 @@ struct FieldWalkTests {
             try model.validate()
         } catch {
             tally.validateErrors += 1
-            tally.refusals.append("\(label): validate(): \(error.description)")
-            #expect(!strict, "\(label): validate() refused: \(error.description)")
-            #expect(error.description.isOneLine, "\(label): \(String(reflecting: error.description))")
+            tally.refusal("validate()", of: label, error.description, strict: strict)
             return
         }
         for engine in EngineKind.allCases {
@@ -244,9 +252,7 @@ struct FieldWalkTests {
                 tally.runs += 1
             } catch {
                 tally.engineErrors += 1
-                tally.refusals.append("\(label): \(engine) engine: \(error.description)")
-                #expect(!strict, "\(label), \(engine) engine refused: \(error.description)")
-                #expect(error.description.isOneLine, "\(label), \(engine) engine: \(String(reflecting: error.description))")
+                tally.refusal("\(engine) engine", of: label, error.description, strict: strict)
             }
         }
     }
@@ -262,9 +268,7 @@ struct FieldWalkTests {
             bytes = try SqueezeContainer.encode(contents.model, metadata: contents.metadata, memoryLimit: Self.memoryLimit).bytes
         } catch {
             tally.reencodingErrors += 1
-            tally.refusals.append("\(label): re-encoding: \(error.description)")
-            #expect(!strict, "\(label): re-encoding refused: \(error.description)")
-            #expect(error.description.isOneLine, "\(label): re-encoding: \(String(reflecting: error.description))")
+            tally.refusal("re-encoding", of: label, error.description, strict: strict)
             return
         }
         let again: SqueezeContainer.Contents

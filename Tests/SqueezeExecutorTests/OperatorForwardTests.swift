@@ -456,22 +456,24 @@ struct OperatorForwardTests {
         }
     }
 
+    /// The compressed engine's step names for the case whose name starts with `prefix`.
+    static func compressedSteps(ofCase prefix: String, threads: Int) throws -> [String] {
+        let c = try #require(cases.first { $0.name.hasPrefix(prefix) })
+        let executor = try CompressedNetwork(model: model(c.network)).program(batchSize: 1, threads: threads).makeExecutor()
+        executor.startProfiling()
+        return try #require(executor.profile).names
+    }
+
     @Test("residual sums made by a dense 1x1 run in its epilogue, not as steps of their own")
     func residualSumsAreFused() throws {
-        let c = try #require(Self.cases.first { $0.name.hasPrefix("residual sums") })
-        let executor = try CompressedNetwork(model: Self.model(c.network)).program(batchSize: 1, threads: 1).makeExecutor()
-        executor.startProfiling()
-        let steps = try #require(executor.profile).names
+        let steps = try Self.compressedSteps(ofCase: "residual sums", threads: 1)
         #expect(!steps.contains { $0.hasPrefix("sum") }, "steps: \(steps)")
         #expect(steps.contains("p3"), "steps: \(steps)")
     }
 
     @Test("a 1x1 expansion and the depthwise convolution after it run as one step")
     func expansionAndDepthwiseFused() throws {
-        let c = try #require(Self.cases.first { $0.name.hasPrefix("inverted residual blocks") })
-        let executor = try CompressedNetwork(model: Self.model(c.network)).program(batchSize: 1, threads: 2).makeExecutor()
-        executor.startProfiling()
-        let steps = try #require(executor.profile).names
+        let steps = try Self.compressedSteps(ofCase: "inverted residual blocks", threads: 2)
         #expect(steps.contains("expand1 + dw1") && steps.contains("expand2 + dw2"), "steps: \(steps)")
     }
 
