@@ -319,7 +319,9 @@ public enum FuzzHarness {
     /// A decoded ONNX tensor holds as many values as its dimensions say.
     static func checkTensor(_ tensor: ONNXTensor, _ what: String) {
         check(tensor.dimensions.count <= SizeLimits.maximumRank && tensor.dimensions.allSatisfy { $0 >= 0 }
-              && tensor.values.count == tensor.dimensions.reduce(1, *), "\(what): \(tensor.values.count) values for \(tensor.dimensions)")
+              // Checked: huge dimensions beside a zero one hold no values, and their product overflows.
+              && tensor.values.count == (tensor.dimensions.contains(0) ? 0 : Checked.product(tensor.dimensions)),
+              "\(what): \(tensor.values.count) values for \(tensor.dimensions)")
         check(tensor.values.count <= SizeLimits.maximumElementCount, "\(what) passes the element ceiling")
     }
 
