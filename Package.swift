@@ -112,13 +112,17 @@ let package = Package(
         .target(name: "SqueezePrune", dependencies: ["SqueezeModel"]),
         /// Stage two: k-means weight sharing.
         .target(name: "SqueezeQuantize", dependencies: ["SqueezeModel"]),
+        /// Layer-wise reconstruction: output-aware pruning and weight sharing
+        /// from a layer's input statistics (SparseGPT/GPTQ-style updates,
+        /// least-squares centroids).
+        .target(name: "SqueezeReconstruct", dependencies: ["SqueezeModel", "SqueezeKernels", "SqueezeQuantize"]),
         /// The toolkit's public face: model loading, classification, evaluation.
         .target(
             name: "SqueezeCompress",
             dependencies: [
                 "SqueezeModel", "SqueezeReader", "SqueezeKernels", "SqueezeExecutor", "SqueezeImage",
                 "SqueezeEncode", "SqueezeContainer", "SqueezeData", "SqueezeTrain", "SqueezePrune",
-                "SqueezeQuantize",
+                "SqueezeQuantize", "SqueezeReconstruct",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -188,6 +192,10 @@ let package = Package(
                 "SqueezeQuantize", "SqueezePrune",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "SqueezeReconstructTests",
+            dependencies: ["SqueezeReconstruct", "SqueezeModel", "SqueezeQuantize"]
         ),
         .testTarget(
             name: "SqueezeCompressTests",

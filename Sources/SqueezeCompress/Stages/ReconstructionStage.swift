@@ -1,0 +1,204 @@
+import SqueezeData
+import SqueezeExecutor
+import SqueezeKernels
+import SqueezeModel
+import SqueezeReconstruct
+
+/// Layer-wise reconstruction over a whole network, front to back: for each
+/// weighted layer, the statistics of its input as the already-compressed
+/// layers before it feed it (and as the uncompressed teacher feeds it) are
+/// gathered over calibration images, and the layer is pruned and/or weight-
+/// shared by `LayerCompressor` to keep its output close to the teacher's.
+/// Layers reading the same blob share one gathering pass.
+public enum ReconstructionStage {
+    /// What happened to one layer.
+    public struct LayerResult: Codable, Hashable, Sendable {
+        /// The layer.
+        public var name: String
+        /// The fraction of weights kept.
+        public var density: Double
+        /// Bits per codebook index (nil: not shared).
+        public var bits: Int?
+        /// The output error left, relative to the output's energy.
+        public var relativeError: Double
+    }
+
+    /// The stage's outcome.
+    public struct Outcome: Sendable {
+        /// The compressed model.
+        public var model: Model
+        /// Per compressed layer, in network order.
+        public var layers: [LayerResult]
+        /// Calibration images the statistics came from.
+        public var images: Int
+    }
+
+    /// Compresses the layers named in `plan` of `model` (whose weights are the
+    /// teacher's), each to keep its output close to the teacher's on `data`.
+    ///
+    /// - Parameters:
+    ///   - teacher: the model the outputs are matched to (nil: `model` itself).
+    ///   - images: calibration images (evenly spread over `data`).
+    /// - Throws: `ReconstructError`, `ExecutorError`, `DataError`.
+    public static func run(_ model: Model, teacher: Model? = nil, plan: [String: LayerCompressor.Options],
+                           data: TrainingData, images: Int = 128, batchSize: Int = 8, threads: Int,
+                           observer: StageObserver = .silent) throws -> Outcome {
+        let known = model.network.weightedLayers.map(\.name)
+        for name in plan.keys.sorted() where !known.contains(name) { throw ReconstructError.invalidOption("layer '\(name)' (not a weighted layer)") }
+        try StageSupport.checkMemory(of: model, work: "reconstruction", perWeight: 24)
+        let teacher = teacher ?? model
+        guard teacher.network == model.network else { throw BiasCorrectionError.differentNetworks }
+        let shapes = try model.network.inferShapes()
+        let count = max(1, min(images, data.samples.count))
+        let indices = (0..<count).map { $0 * data.samples.count / count }
+        // Consecutive planned layers reading one blob form a pass.
+        var passes: [[Int]] = []
+        for (index, layer) in model.network.layers.enumerated() where plan[layer.name] != nil {
+            if let last = passes.last?.last, model.network.layers[last].bottoms.first == layer.bottoms.first,
+               !model.network.layers[(last + 1)..<index].contains(where: { $0.kind.hasWeights && plan[$0.name] == nil }) {
+                passes[passes.count - 1].append(index)
+            } else {
+                passes.append([index])
+            }
+        }
+        var current = model
+        var results: [LayerResult] = []
+        var changed = model.parameters != teacher.parameters
+        observer.phase("reconstruct layers", passes.count * count)
+        defer { observer.finish() }
+        var done = 0
+        for pass in passes {
+            let statistics = try gather(student: current, teacher: changed ? teacher : nil, layers: pass, shapes: shapes,
+                                        indices: indices, data: data, batchSize: batchSize, threads: threads) {
+                done += $0
+                observer.advance(done)
+            }
+            for (index, stats) in zip(pass, statistics) {
+                let layer = model.network.layers[index]
+                guard let options = plan[layer.name], let parameters = current.parameters[layer.name] else { continue }
+                let outcome = try LayerCompressor.compress(weights: parameters.weights, bias: parameters.bias,
+                                                           statistics: stats, options: options)
+                var updated = parameters
+                updated.weights = outcome.weights
+                if !outcome.bias.isEmpty { updated.bias = outcome.bias }
+                current.parameters[layer.name] = updated
+                results.append(LayerResult(name: layer.name, density: Double(outcome.kept) / Double(max(parameters.weights.elementCount, 1)),
+                                           bits: options.bits, relativeError: outcome.relativeError))
+            }
+            changed = true
+        }
+        return Outcome(model: current, layers: results, images: count)
+    }
+
+    /// The statistics of each of `layers` (indices into the network, all
+    /// reading one blob), from the student's and, when given, the teacher's
+    /// forward passes over the images at `indices`.
+    static func gather(student: Model, teacher: Model?, layers: [Int], shapes: NetworkShapes, indices: [Int],
+                       data: TrainingData, batchSize: Int, threads: Int, progress: (Int) -> Void) throws -> [LayerStatistics] {
+        let network = student.network
+        let blob = network.layers[layers[0]].bottoms[0]
+        let input = shapes.layers[layers[0]].inputs[0]
+        var statistics = layers.map { index -> LayerStatistics in
+            let layer = network.layers[index]
+            let weights = shapes.layers[index].weight ?? TensorShape([1, 1])
+            let groups = (layer.kind as? Convolution)?.groups ?? 1
+            let rows = weights.elementCount / max(weights.dimensions.first ?? 1, 1)
+            return LayerStatistics(groups: groups, rows: rows, hasBias: !(student.parameters[layer.name]?.bias.isEmpty ?? true))
+        }
+        let batch = min(batchSize, indices.count)
+        let studentRun = try DenseProgram(model: student, batchSize: batch).makeExecutor()
+        let teacherRun = try teacher.map { try DenseProgram(model: $0, batchSize: batch).makeExecutor() }
+        let sampleCount = data.samples.sampleCount
+        var inputs = [Float](repeating: 0, count: studentRun.inputShape.elementCount)
+        var outputs = [Float](repeating: 0, count: studentRun.outputShape.elementCount)
+        let perImage = input.itemCount
+        try BLAS.withThreadCount(threads) { () throws in
+            for start in stride(from: 0, to: indices.count, by: batch) {
+                let part = indices[start..<min(start + batch, indices.count)]
+                for (k, index) in part.enumerated() {
+                    var none: SeededGenerator?
+                    try inputs.withUnsafeMutableBufferPointer { (b) throws(DataError) in
+                        try data.samples.load(index, random: &none,
+                                              into: UnsafeMutableBufferPointer(rebasing: b[(k * sampleCount)..<((k + 1) * sampleCount)]))
+                    }
+                }
+                let mine = try run(studentRun, inputs, &outputs, blob: blob)
+                let theirs = try teacherRun.map { try run($0, inputs, &outputs, blob: blob) }
+                for k in 0..<part.count {
+                    for (s, index) in layers.enumerated() {
+                        accumulate(&statistics[s], layer: network.layers[index].kind, input: input,
+                                   student: mine, teacher: theirs, offset: k * perImage)
+                    }
+                }
+                progress(part.count)
+            }
+        }
+        return statistics
+    }
+
+    private static func run(_ executor: DenseExecutor, _ inputs: [Float], _ outputs: inout [Float], blob: String) throws -> [Float] {
+        try inputs.withUnsafeBufferPointer { x in
+            try outputs.withUnsafeMutableBufferPointer { y in try executor.run(x, into: y) }
+        }
+        guard let values = executor.blob(named: blob) else { throw BiasCorrectionError.missingBlob(blob) }
+        return values
+    }
+
+    /// Adds one image's columns to `statistics`.
+    static func accumulate(_ statistics: inout LayerStatistics, layer: any Operator, input: TensorShape,
+                           student: [Float], teacher: [Float]?, offset: Int) {
+        let rows = statistics.rows
+        guard let c = layer as? Convolution else {
+            // Fully connected: one column, the whole input.
+            var scratch = [Float](repeating: 0, count: rows * rows)
+            student.withUnsafeBufferPointer { s in
+                scratch.withUnsafeMutableBufferPointer { m in
+                    if let teacher {
+                        teacher.withUnsafeBufferPointer { t in
+                            statistics.accumulate(group: 0, student: s.baseAddress! + offset, teacher: t.baseAddress! + offset,
+                                                  count: 1, scratch: m.baseAddress!)
+                        }
+                    } else {
+                        statistics.accumulate(group: 0, student: s.baseAddress! + offset, teacher: nil, count: 1, scratch: m.baseAddress!)
+                    }
+                }
+            }
+            return
+        }
+        let perGroup = input.channels / c.groups
+        let g = ConvolutionGeometry(channels: perGroup, height: input.height, width: input.width,
+                                    kernelHeight: c.kernel.height, kernelWidth: c.kernel.width,
+                                    strideHeight: c.stride.height, strideWidth: c.stride.width,
+                                    padHeight: c.padding.height, padWidth: c.padding.width,
+                                    padBottom: c.paddingEnd.height, padRight: c.paddingEnd.width,
+                                    dilationHeight: c.dilation.height, dilationWidth: c.dilation.width)
+        let columns = g.columnCount, plane = input.height * input.width
+        var mine = [Float](repeating: 0, count: rows * columns)
+        var theirs = [Float](repeating: 0, count: teacher == nil ? 0 : rows * columns)
+        var scratch = [Float](repeating: 0, count: rows * rows)
+        student.withUnsafeBufferPointer { s in
+            for group in 0..<c.groups {
+                let base = offset + group * perGroup * plane
+                mine.withUnsafeMutableBufferPointer { im2col(g, input: s.baseAddress! + base, columns: $0.baseAddress!) }
+                if let teacher {
+                    teacher.withUnsafeBufferPointer { t in
+                        theirs.withUnsafeMutableBufferPointer { im2col(g, input: t.baseAddress! + base, columns: $0.baseAddress!) }
+                    }
+                }
+                mine.withUnsafeBufferPointer { x in
+                    scratch.withUnsafeMutableBufferPointer { m in
+                        if teacher != nil {
+                            theirs.withUnsafeBufferPointer { t in
+                                statistics.accumulate(group: group, student: x.baseAddress!, teacher: t.baseAddress!,
+                                                      count: columns, scratch: m.baseAddress!)
+                            }
+                        } else {
+                            statistics.accumulate(group: group, student: x.baseAddress!, teacher: nil, count: columns,
+                                                  scratch: m.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
