@@ -9,3 +9,4 @@
 @_exported import SqueezeTrain
 @_exported import SqueezePrune
 @_exported import SqueezeQuantize
+@_exported import SqueezeReconstruct

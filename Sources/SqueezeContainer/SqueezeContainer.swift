@@ -118,6 +118,15 @@ public enum SqueezeContainer {
         return estimate
     }
 
+    /// The bytes `layer`'s section takes in a container written with
+    /// `options` (framing and checksum included): what budgets count.
+    public static func sectionBytes(of layer: Layer, parameters: LayerParameters,
+                                    options: ContainerOptions = ContainerOptions()) throws(ContainerError) -> Int {
+        let encoded = try LayerSection.encode(name: layer.name, parameters: parameters, indexBits: indexBits(layer, options: options),
+                                              options: options)
+        return encoded.payload.count + 12
+    }
+
     private static func indexBits(_ layer: Layer, options: ContainerOptions) -> Int {
         if layer.kind is InnerProduct { return options.fullyConnectedIndexBits }
         return options.convolutionIndexBits

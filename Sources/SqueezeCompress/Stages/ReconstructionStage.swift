@@ -38,10 +38,10 @@ public enum ReconstructionStage {
     ///
     /// - Parameters:
     ///   - teacher: the model the outputs are matched to (nil: `model` itself).
-    ///   - images: calibration images (evenly spread over `data`).
+    ///   - images: calibration images, decoded.
     /// - Throws: `ReconstructError`, `ExecutorError`, `DataError`.
     public static func run(_ model: Model, teacher: Model? = nil, plan: [String: LayerCompressor.Options],
-                           data: TrainingData, images: Int = 128, batchSize: Int = 8, threads: Int,
+                           images: CalibrationSet, batchSize: Int = 8, threads: Int,
                            observer: StageObserver = .silent) throws -> Outcome {
         let known = model.network.weightedLayers.map(\.name)
         for name in plan.keys.sorted() where !known.contains(name) { throw ReconstructError.invalidOption("layer '\(name)' (not a weighted layer)") }
@@ -49,8 +49,6 @@ public enum ReconstructionStage {
         let teacher = teacher ?? model
         guard teacher.network == model.network else { throw BiasCorrectionError.differentNetworks }
         let shapes = try model.network.inferShapes()
-        let count = max(1, min(images, data.samples.count))
-        let indices = (0..<count).map { $0 * data.samples.count / count }
         // Consecutive planned layers reading one blob form a pass.
         var passes: [[Int]] = []
         for (index, layer) in model.network.layers.enumerated() where plan[layer.name] != nil {
@@ -64,12 +62,12 @@ public enum ReconstructionStage {
         var current = model
         var results: [LayerResult] = []
         var changed = model.parameters != teacher.parameters
-        observer.phase("reconstruct layers", passes.count * count)
+        observer.phase("reconstruct layers", passes.count * images.count)
         defer { observer.finish() }
         var done = 0
         for pass in passes {
             let statistics = try gather(student: current, teacher: changed ? teacher : nil, layers: pass, shapes: shapes,
-                                        indices: indices, data: data, batchSize: batchSize, threads: threads) {
+                                        images: images, batchSize: batchSize, threads: threads) {
                 done += $0
                 observer.advance(done)
             }
@@ -87,17 +85,14 @@ public enum ReconstructionStage {
             }
             changed = true
         }
-        return Outcome(model: current, layers: results, images: count)
+        return Outcome(model: current, layers: results, images: images.count)
     }
 
-    /// The statistics of each of `layers` (indices into the network, all
-    /// reading one blob), from the student's and, when given, the teacher's
-    /// forward passes over the images at `indices`.
-    static func gather(student: Model, teacher: Model?, layers: [Int], shapes: NetworkShapes, indices: [Int],
-                       data: TrainingData, batchSize: Int, threads: Int, progress: (Int) -> Void) throws -> [LayerStatistics] {
+    /// The statistics of each of `layers` (indices into the network), from
+    /// the student's and, when given, the teacher's forward passes over `images`.
+    static func gather(student: Model, teacher: Model?, layers: [Int], shapes: NetworkShapes, images: CalibrationSet,
+                       batchSize: Int, threads: Int, progress: (Int) -> Void) throws -> [LayerStatistics] {
         let network = student.network
-        let blob = network.layers[layers[0]].bottoms[0]
-        let input = shapes.layers[layers[0]].inputs[0]
         var statistics = layers.map { index -> LayerStatistics in
             let layer = network.layers[index]
             let weights = shapes.layers[index].weight ?? TensorShape([1, 1])
@@ -105,43 +100,25 @@ public enum ReconstructionStage {
             let rows = weights.elementCount / max(weights.dimensions.first ?? 1, 1)
             return LayerStatistics(groups: groups, rows: rows, hasBias: !(student.parameters[layer.name]?.bias.isEmpty ?? true))
         }
-        let batch = min(batchSize, indices.count)
-        let studentRun = try DenseProgram(model: student, batchSize: batch).makeExecutor()
-        let teacherRun = try teacher.map { try DenseProgram(model: $0, batchSize: batch).makeExecutor() }
-        let sampleCount = data.samples.sampleCount
-        var inputs = [Float](repeating: 0, count: studentRun.inputShape.elementCount)
-        var outputs = [Float](repeating: 0, count: studentRun.outputShape.elementCount)
-        let perImage = input.itemCount
+        let studentRun = try CalibrationSet.Runner(student, images: images, batchSize: batchSize)
+        let teacherRun = try teacher.map { try CalibrationSet.Runner($0, images: images, batchSize: batchSize) }
         try BLAS.withThreadCount(threads) { () throws in
-            for start in stride(from: 0, to: indices.count, by: batch) {
-                let part = indices[start..<min(start + batch, indices.count)]
-                for (k, index) in part.enumerated() {
-                    var none: SeededGenerator?
-                    try inputs.withUnsafeMutableBufferPointer { (b) throws(DataError) in
-                        try data.samples.load(index, random: &none,
-                                              into: UnsafeMutableBufferPointer(rebasing: b[(k * sampleCount)..<((k + 1) * sampleCount)]))
-                    }
-                }
-                let mine = try run(studentRun, inputs, &outputs, blob: blob)
-                let theirs = try teacherRun.map { try run($0, inputs, &outputs, blob: blob) }
-                for k in 0..<part.count {
-                    for (s, index) in layers.enumerated() {
+            for range in images.batches(of: studentRun.batch) {
+                try studentRun.run(range)
+                try teacherRun?.run(range)
+                for (s, index) in layers.enumerated() {
+                    let blob = network.layers[index].bottoms[0], input = shapes.layers[index].inputs[0]
+                    let mine = try studentRun.blob(blob)
+                    let theirs = try teacherRun?.blob(blob)
+                    for k in 0..<range.count {
                         accumulate(&statistics[s], layer: network.layers[index].kind, input: input,
-                                   student: mine, teacher: theirs, offset: k * perImage)
+                                   student: mine, teacher: theirs, offset: k * input.itemCount)
                     }
                 }
-                progress(part.count)
+                progress(range.count)
             }
         }
         return statistics
-    }
-
-    private static func run(_ executor: DenseExecutor, _ inputs: [Float], _ outputs: inout [Float], blob: String) throws -> [Float] {
-        try inputs.withUnsafeBufferPointer { x in
-            try outputs.withUnsafeMutableBufferPointer { y in try executor.run(x, into: y) }
-        }
-        guard let values = executor.blob(named: blob) else { throw BiasCorrectionError.missingBlob(blob) }
-        return values
     }
 
     /// Adds one image's columns to `statistics`.

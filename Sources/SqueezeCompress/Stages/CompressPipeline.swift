@@ -1,0 +1,198 @@
+import Foundation
+import SqueezeContainer
+import SqueezeModel
+import SqueezeReconstruct
+import SqueezeTrain
+
+/// The whole pipeline from calibration images only: sensitivity and
+/// allocation, output-aware pruning and weight sharing layer by layer, then
+/// distillation fine-tuning of the centroids early-stopped on a held-back
+/// calibration split. The teacher is always the input model.
+public enum CompressPipeline {
+    /// What decides each layer's density and bits.
+    public enum Budget: Hashable, Sendable {
+        /// The whole file at most this many bytes.
+        case bytes(Int)
+        /// The whole file at most the dense float32 weights' bytes over this.
+        case ratio(Double)
+        /// The smallest model whose top-1 disagrees with the teacher's on at
+        /// most this fraction of the held-back split (before fine-tuning).
+        case maxDisagreement(Double)
+        /// Given per layer (unnamed layers keep their weights).
+        case plan([String: LayerCompressor.Options])
+    }
+
+    /// How the pipeline runs.
+    public struct Options: Sendable {
+        /// Images the layer statistics come from.
+        public var reconstructionImages = 128
+        /// Images of the held-back split each sensitivity point is measured on.
+        public var sensitivityImages = 64
+        /// The sensitivity grid.
+        public var densities = Allocation.defaultDensities
+        /// The bits grid.
+        public var bits = Allocation.defaultBits
+        /// How the container is written (what bytes are counted with).
+        public var container = ContainerOptions()
+        /// The metadata written with the model (counted in the budget).
+        public var metadata = ContainerMetadata()
+        /// Distillation fine-tuning of the centroids (nil or 0 epochs: none);
+        /// the epoch with the lowest held-back divergence is kept.
+        public var finetune: Retraining?
+
+        /// Defaults.
+        public init() {}
+    }
+
+    /// The outcome.
+    public struct Outcome: Sendable {
+        /// The compressed model.
+        public var model: Model
+        /// Its container.
+        public var encoding: SqueezeContainer.Encoding
+        /// The metadata written (the input's plus the compression history).
+        public var metadata: ContainerMetadata
+        /// Per layer, the chosen point (with the sensitivity's bytes and damage).
+        public var choices: [String: Allocation.Point]
+        /// The sensitivity curves (empty with a given plan).
+        public var curves: [Allocation.Curve]
+        /// Per layer, what reconstruction did.
+        public var layers: [ReconstructionStage.LayerResult]
+        /// Held-back agreement after reconstruction.
+        public var reconstructed: TeacherAgreement.Measurement
+        /// Per fine-tuning epoch, held-back agreement.
+        public var finetuned: [TeacherAgreement.Measurement]
+        /// Fine-tuning epochs.
+        public var epochs: [EpochSummary]
+    }
+
+    /// Compresses `teacher` within `budget`.
+    ///
+    /// - Parameters:
+    ///   - calibration: images statistics and fine-tuning learn from.
+    ///   - held: the held-back calibration images choices are judged on.
+    public static func run(_ teacher: Model, calibration: TrainingData, held: TrainingData, budget: Budget,
+                           options: Options = Options(), threads: Int, observer: StageObserver = .silent) throws -> Outcome {
+        try StageSupport.checkMemory(of: teacher, work: "compression", perWeight: 48)
+        observer.phase("load calibration images", 0)
+        let images = try CalibrationSet(calibration, limit: options.reconstructionImages)
+        let heldImages = try CalibrationSet(held, limit: options.sensitivityImages)
+        observer.finish()
+        let agreement = try TeacherAgreement(teacher: teacher, images: heldImages, threads: threads)
+        let overhead = try SqueezeContainer.encode(teacher, metadata: options.metadata, options: options.container).overheadBytes
+        var curves: [Allocation.Curve] = []
+        let weighted = teacher.network.weightedLayers
+
+        func reconstruct(_ plan: [String: LayerCompressor.Options]) throws -> ReconstructionStage.Outcome {
+            try ReconstructionStage.run(teacher, plan: plan, images: images, threads: threads, observer: observer)
+        }
+        func plan(of choice: [String: Allocation.Point]) -> [String: LayerCompressor.Options] {
+            choice.mapValues { LayerCompressor.Options(density: $0.density, bits: $0.bits) }
+        }
+        func size(_ model: Model) throws -> Int {
+            try SqueezeContainer.encode(model, metadata: history(options.metadata, plan: [:], model: model),
+                                        options: options.container).bytes.count
+        }
+
+        var choice: [String: Allocation.Point] = [:]
+        var result: ReconstructionStage.Outcome
+        switch budget {
+        case .plan(let given):
+            result = try reconstruct(given)
+            for (name, o) in given {
+                choice[name] = Allocation.Point(density: o.density, bits: o.bits ?? 32, bytes: 0, divergence: .nan, agreement: .nan)
+            }
+        case .bytes, .ratio:
+            curves = try Allocation.sensitivity(teacher, densities: options.densities, bits: options.bits,
+                                                statisticsImages: images, agreement: agreement, options: options.container,
+                                                threads: threads, observer: observer)
+            let target: Int
+            if case .bytes(let b) = budget { target = b } else if case .ratio(let r) = budget {
+                let dense = teacher.parameters.values.reduce(0) { $0 + 4 * ($1.weights.elementCount + $1.bias.count) }
+                target = Int(Double(dense) / r)
+            } else { target = 0 }
+            var layerBudget = target - overhead - 64 * weighted.count
+            var attempt = 0
+            while true {
+                guard let c = Allocation.allocate(curves, budget: layerBudget) else { throw CompressError.budgetTooSmall(target) }
+                choice = c
+                result = try reconstruct(plan(of: choice))
+                let bytes = try size(result.model)
+                attempt += 1
+                if bytes <= target || attempt == 3 { break }
+                layerBudget -= bytes - target + 256
+            }
+        case .maxDisagreement(let p):
+            curves = try Allocation.sensitivity(teacher, densities: options.densities, bits: options.bits,
+                                                statisticsImages: images, agreement: agreement, options: options.container,
+                                                threads: threads, observer: observer)
+            let smallest = curves.reduce(0) { $0 + ($1.points.map(\.bytes).min() ?? 0) }
+            let largest = curves.reduce(0) { $0 + ($1.points.map(\.bytes).max() ?? 0) }
+            var lo = smallest, hi = largest
+            var best: (ReconstructionStage.Outcome, [String: Allocation.Point])?
+            for _ in 0..<6 {
+                let mid = (lo + hi) / 2
+                guard let c = Allocation.allocate(curves, budget: mid) else { lo = mid; continue }
+                let r = try reconstruct(plan(of: c))
+                let m = try agreement.measure(r.model, threads: threads)
+                if 1 - m.agreement <= p { best = (r, c); hi = mid } else { lo = mid }
+            }
+            if best == nil, let c = Allocation.allocate(curves, budget: largest) { best = (try reconstruct(plan(of: c)), c) }
+            guard let best else { throw CompressError.budgetTooSmall(largest) }
+            (result, choice) = best
+        }
+
+        var model = result.model
+        let reconstructed = try agreement.measure(model, threads: threads)
+        var finetuned: [TeacherAgreement.Measurement] = []
+        var epochs: [EpochSummary] = []
+        if let finetune = options.finetune, finetune.options.epochs > 0,
+           weighted.allSatisfy({ model.parameters[$0.name]?.weights.isShared == true }) {
+            var best = (reconstructed.divergence, model)
+            var settings = finetune.options
+            let total = settings.epochs
+            settings.epochs = 1
+            let parameters = try TrainableParameters(model: model, target: .centroids)
+            for epoch in 1...total {
+                settings.seed = finetune.options.seed &+ UInt64(epoch)
+                let summary = try StageSupport.train(parameters, Retraining(data: finetune.data, options: settings), teacher: teacher,
+                                                     title: "fine-tune centroids \(epoch)/\(total)", observer: observer)
+                epochs += summary.map { var s = $0; s.epoch = epoch; return s }
+                let tuned = parameters.model
+                let m = try agreement.measure(tuned, threads: threads)
+                finetuned.append(m)
+                if m.divergence < best.0 { best = (m.divergence, tuned) }
+                settings.learningRate *= finetune.options.learningRateDecay
+            }
+            model = best.1
+        }
+        let metadata = history(options.metadata, plan: choice, model: model)
+        let encoding = try SqueezeContainer.encode(model, metadata: metadata, options: options.container)
+        return Outcome(model: model, encoding: encoding, metadata: metadata, choices: choice, curves: curves,
+                       layers: result.layers, reconstructed: reconstructed, finetuned: finetuned, epochs: epochs)
+    }
+
+    /// `metadata` with the compression history: per layer `name:density:bits`.
+    static func history(_ metadata: ContainerMetadata, plan: [String: Allocation.Point], model: Model) -> ContainerMetadata {
+        var m = metadata
+        let entries = model.network.weightedLayers.compactMap { layer in
+            plan[layer.name].map { "\(layer.name):\(String(format: "%.3f", $0.density)):\($0.bits)" }
+        }
+        m["compression.pipeline"] = .string("compress (calibration only): output-aware prune, share, refit, distill")
+        m["compression.layers"] = .strings(entries.isEmpty ? ["-"] : entries)
+        return m
+    }
+}
+
+/// Why the compression pipeline stopped.
+public enum CompressError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Even the smallest point of every layer exceeds the budget.
+    case budgetTooSmall(Int)
+
+    /// One line.
+    public var description: String {
+        switch self {
+        case .budgetTooSmall(let bytes): "compress: no choice of densities and bits fits \(bytes) bytes (widen the grid or raise the budget)"
+        }
+    }
+}
