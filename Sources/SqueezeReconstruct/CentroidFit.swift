@@ -24,17 +24,28 @@ enum CentroidFit {
                     effective[i * rows + j] = v
                 }
             }
-            for c in 0..<perGroup {
-                let o = g * perGroup + c
-                nonzero.removeAll(keepingCapacity: true)
-                for i in 0..<rows where !mask[o * rows + i] { nonzero.append(i) }
-                for i in nonzero {
-                    let ki = Int(codes[o * rows + i])
-                    var t = 0.0
-                    for j in 0..<rows { t += effective[i * rows + j] * targets[g][c * size + j] }
-                    b[ki] += t
-                    let line = i * rows
-                    for j in nonzero { a[ki * k + Int(codes[o * rows + j])] += effective[line + j] }
+            var code = [Int](repeating: 0, count: rows)
+            effective.withUnsafeBufferPointer { e in
+                targets[g].withUnsafeBufferPointer { t in
+                    a.withUnsafeMutableBufferPointer { aa in
+                        for c in 0..<perGroup {
+                            let o = g * perGroup + c
+                            nonzero.removeAll(keepingCapacity: true)
+                            for i in 0..<rows where !mask[o * rows + i] {
+                                nonzero.append(i)
+                                code[i] = Int(codes[o * rows + i])
+                            }
+                            let target = t.baseAddress! + c * size
+                            for i in nonzero {
+                                let line = e.baseAddress! + i * rows
+                                var dot = 0.0
+                                for j in 0..<rows { dot += line[j] * target[j] }
+                                b[code[i]] += dot
+                                let row = aa.baseAddress! + code[i] * k
+                                for j in nonzero { row[code[j]] += line[j] }
+                            }
+                        }
+                    }
                 }
             }
         }

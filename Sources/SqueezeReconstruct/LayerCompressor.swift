@@ -17,8 +17,20 @@ import SqueezeQuantize
 /// are then refitted by least squares (a `K x K` system, regularised toward
 /// the k-means centroids) and the bias, fixed last, absorbs what is left.
 public enum LayerCompressor {
+    /// How weights are chosen.
+    public enum Method: String, Hashable, Sendable, CaseIterable, Codable {
+        /// From the layer's output (the statistics): OBS-compensated pruning
+        /// and sharing, least-squares centroids, fitted bias.
+        case outputAware = "output-aware"
+        /// From the weights alone: the largest magnitudes survive, k-means
+        /// centroids, the bias untouched (the paper's stages without retraining).
+        case magnitude
+    }
+
     /// What to do to the layer.
     public struct Options: Hashable, Sendable {
+        /// How weights are chosen.
+        public var method: Method = .outputAware
         /// The fraction of weights to keep (1: no pruning).
         public var density: Double
         /// Bits per codebook index (nil: no weight sharing).
@@ -32,10 +44,13 @@ public enum LayerCompressor {
         public var centroidRegularization: Double
         /// Rounds of assigning weights to centroids and refitting the centroids.
         public var refits: Int
+        /// Fix columns in descending order of input energy (else stored order).
+        public var activationOrder = true
 
         /// Options; by default prune nothing, share nothing, fit the teacher.
         public init(density: Double = 1, bits: Int? = nil, matchTeacher: Bool = true, damping: Double = 0.01,
-                    centroidRegularization: Double = 0.01, refits: Int = 2) {
+                    centroidRegularization: Double = 0.01, refits: Int = 2, method: Method = .outputAware) {
+            self.method = method
             self.density = density
             self.bits = bits
             self.matchTeacher = matchTeacher
@@ -75,6 +90,74 @@ public enum LayerCompressor {
         if let b = options.bits, !(1...16).contains(b) { throw .invalidOption("bits \(b)") }
         let perGroup = outputs / s.groups
         let forced: [Bool] = keepPruned && weights.isPruned ? values.map { $0 == 0 } : []
+        if options.method == .magnitude {
+            return magnitude(values, bias: bias, shape: weights.shape, options: options, forced: forced)
+        }
+        guard options.activationOrder, rows > 1 else {
+            return try ordered(values, bias: bias, shape: weights.shape, statistics: s, options: options, forced: forced)
+        }
+        // Fix the columns with the most input energy first (GPTQ's act-order):
+        // their errors then spread over more columns still free.
+        var permuted = s
+        var orders: [[Int]] = []
+        for g in 0..<s.groups {
+            let gram = s.gram[g]
+            let order = (0..<rows).sorted { gram[$0 * size + $0] > gram[$1 * size + $1] }
+            let full = order + (s.hasBias ? [rows] : [])
+            permuted.gram[g] = permute(gram, full, size: size)
+            permuted.cross[g] = permute(s.cross[g], full, size: size)
+            orders.append(order)
+        }
+        var newValues = values, newForced = forced
+        for o in 0..<outputs {
+            let order = orders[o / perGroup]
+            for i in 0..<rows {
+                newValues[o * rows + i] = values[o * rows + order[i]]
+                if !forced.isEmpty { newForced[o * rows + i] = forced[o * rows + order[i]] }
+            }
+        }
+        var result = try ordered(newValues, bias: bias, shape: weights.shape, statistics: permuted, options: options,
+                                 forced: newForced)
+        result.weights = unpermute(result.weights, orders: orders, rows: rows, perGroup: perGroup)
+        return result
+    }
+
+    /// `m` (`size x size`) with rows and columns in `order`.
+    static func permute(_ m: [Double], _ order: [Int], size: Int) -> [Double] {
+        var out = m
+        for i in 0..<size { for j in 0..<size { out[i * size + j] = m[order[i] * size + order[j]] } }
+        return out
+    }
+
+    /// Puts each channel's weights back from the order of its group.
+    static func unpermute(_ tensor: WeightTensor, orders: [[Int]], rows: Int, perGroup: Int) -> WeightTensor {
+        func place(_ index: Int) -> Int {
+            let o = index / rows, i = index % rows
+            return o * rows + orders[o / perGroup][i]
+        }
+        switch tensor.storage {
+        case .dense(let v):
+            var out = v
+            for k in v.indices { out[place(k)] = v[k] }
+            return WeightTensor(shape: tensor.shape, storage: .dense(out))
+        case .sparse(let positions, let values):
+            let moved = zip(positions, values).map { (UInt32(place(Int($0.0))), $0.1) }.sorted { $0.0 < $1.0 }
+            return WeightTensor(shape: tensor.shape, storage: .sparse(positions: moved.map(\.0), values: moved.map(\.1)))
+        case .shared(let codebook, let codes, let positions?):
+            let moved = zip(positions, codes).map { (UInt32(place(Int($0.0))), $0.1) }.sorted { $0.0 < $1.0 }
+            return WeightTensor(shape: tensor.shape, storage: .shared(codebook: codebook, codes: moved.map(\.1), positions: moved.map(\.0)))
+        case .shared(let codebook, let codes, nil):
+            var out = codes
+            for k in codes.indices { out[place(k)] = codes[k] }
+            return WeightTensor(shape: tensor.shape, storage: .shared(codebook: codebook, codes: out, positions: nil))
+        }
+    }
+
+    /// The compression itself, columns fixed in their stored order.
+    static func ordered(_ values: [Float], bias: [Float], shape: TensorShape, statistics s: LayerStatistics, options: Options,
+                        forced: [Bool]) throws(ReconstructError) -> Result {
+        let rows = s.rows, size = s.size
+        let outputs = values.count / rows, perGroup = outputs / s.groups
 
         // Per group: damped H, its inverse factor, the targets w*.
         var hessians: [[Double]] = [], factors: [[Double]] = [], targets: [[Double]] = []
@@ -128,7 +211,7 @@ public enum LayerCompressor {
 
         guard let bits = options.bits else {
             return finish(current: current, targets: targets, hessians: hessians, statistics: s, mask: mask,
-                          outputs: outputs, shape: weights.shape, codebook: nil, codes: [])
+                          outputs: outputs, shape: shape, codebook: nil, codes: [])
         }
         // Weight sharing: k-means on the compensated survivors, then assign and refit.
         var survivors: [Float] = []
@@ -137,7 +220,7 @@ public enum LayerCompressor {
         } } }
         guard !survivors.isEmpty else {
             return finish(current: current, targets: targets, hessians: hessians, statistics: s, mask: mask,
-                          outputs: outputs, shape: weights.shape, codebook: [0], codes: [])
+                          outputs: outputs, shape: shape, codebook: [0], codes: [])
         }
         let clustering = KMeans.cluster(survivors, k: 1 << bits, initialization: .linear)
         var codebook = clustering.centroids.map(Double.init)
@@ -162,7 +245,7 @@ public enum LayerCompressor {
             codes = codes.map { rank[Int($0)] }
         }
         return finish(current: current, targets: targets, hessians: hessians, statistics: s, mask: mask,
-                      outputs: outputs, shape: weights.shape, codebook: codebook, codes: codes)
+                      outputs: outputs, shape: shape, codebook: codebook, codes: codes)
     }
 
     /// Fixes the columns of one group front to back (the bias column, last,
@@ -208,13 +291,56 @@ public enum LayerCompressor {
                         q = codebook[k]
                     }
                     guard q != v else { continue }
-                    let err = (v - q) / d
                     w[c * size + i] = q
-                    let row = i * size
-                    for j in (i + 1)..<size { w[c * size + j] -= err * u[row + j] }
+                    spread((v - q) / d, from: i, channel: c, size: size, u: u, into: &w)
                 }
             }
         }
+    }
+
+    /// The weight-only baseline: keep the largest magnitudes, k-means the survivors.
+    static func magnitude(_ values: [Float], bias: [Float], shape: TensorShape, options: Options, forced: [Bool]) -> Result {
+        let keep = Int((options.density * Double(values.count)).rounded())
+        let order = values.indices.filter { forced.isEmpty || !forced[$0] }.sorted { abs(values[$0]) > abs(values[$1]) }
+        var kept = Array(order.prefix(keep)).sorted()
+        let pruned = kept.count < values.count
+        if kept.isEmpty { kept = [] }
+        let survivors = kept.map { values[$0] }
+        let storage: WeightTensor.Storage
+        if let bits = options.bits {
+            let clustering = survivors.isEmpty ? nil : KMeans.cluster(survivors, k: 1 << bits, initialization: .linear)
+            storage = .shared(codebook: clustering?.centroids ?? [0], codes: clustering?.assignments ?? [],
+                              positions: pruned ? kept.map { UInt32($0) } : nil)
+        } else if pruned {
+            storage = .sparse(positions: kept.map { UInt32($0) }, values: survivors)
+        } else {
+            storage = .dense(values)
+        }
+        return Result(weights: WeightTensor(shape: shape, storage: storage), bias: bias, relativeError: .nan, kept: kept.count)
+    }
+
+    /// Column `i`'s error `err` spread over the columns after it in channel
+    /// `c`'s row of `w`, through row `i` of `u` (the OBS update).
+    @inline(__always)
+    static func spread(_ err: Double, from i: Int, channel c: Int, size: Int, u: [Double], into w: inout [Double]) {
+        u.withUnsafeBufferPointer { uu in
+            w.withUnsafeMutableBufferPointer { ww in
+                let target = ww.baseAddress! + c * size, source = uu.baseAddress! + i * size
+                for j in (i + 1)..<size { target[j] -= err * source[j] }
+            }
+        }
+    }
+
+    /// `sum_ij a_i m_ij b_j` for a `size x size` matrix `m` and vectors at `a`, `b`.
+    static func quadratic(_ m: UnsafePointer<Double>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, size: Int) -> Double {
+        var total = 0.0
+        for i in 0..<size {
+            var t = 0.0
+            let row = m + i * size
+            for j in 0..<size { t += row[j] * b[j] }
+            total += a[i] * t
+        }
+        return total
     }
 
     /// The index of the centroid nearest `v` in an ascending codebook.
@@ -255,14 +381,10 @@ public enum LayerCompressor {
                     fixed[rows] = b
                     r[rows] = b - targets[g][c * size + rows]
                 }
-                for i in 0..<size {
-                    var rr = 0.0, ww = 0.0
-                    for j in 0..<size {
-                        rr += gram[i * size + j] * r[j]
-                        ww += gram[i * size + j] * targets[g][c * size + j]
-                    }
-                    error += r[i] * rr
-                    energy += targets[g][c * size + i] * ww
+                let target = Array(targets[g][(c * size)..<((c + 1) * size)])
+                gram.withUnsafeBufferPointer { m in
+                    error += quadratic(m.baseAddress!, r, r, size: size)
+                    energy += quadratic(m.baseAddress!, target, target, size: size)
                 }
             }
         }

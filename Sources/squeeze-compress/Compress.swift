@@ -55,17 +55,23 @@ struct Compress: ParsableCommand {
     @Option(help: "Held-back images each sensitivity point is measured on.")
     var sensitivityImages = 64
 
+    @Option(help: "Damping of each layer's input Gram matrix, as a fraction of its mean diagonal.")
+    var damping = 0.01
+
+    @Option(help: "Rounds of reassigning weights to centroids and refitting the centroids by least squares.")
+    var refits = 2
+
     @Option(help: ArgumentHelp("Densities the sensitivity grid tries.", valueName: "d,d,..."))
-    var densities = "1,0.75,0.55,0.4,0.3,0.2"
+    var densities = "1,0.7,0.5,0.35"
 
     @Option(help: ArgumentHelp("Bits the sensitivity grid tries.", valueName: "b,b,..."))
-    var bitsGrid = "3,4,5,6,8"
+    var bitsGrid = "3,4,5,6"
 
     @Option(help: "Epochs of centroid fine-tuning by distillation (0: none); the best epoch on the held-back split is kept.")
     var epochs = 0
 
-    @Option(help: "Fine-tuning learning rate.")
-    var lr: Float = 1e-4
+    @Option(help: "Fine-tuning learning rate (a centroid's gradient sums over every weight that shares it, so it is small).")
+    var lr: Float = 1.5e-5
 
     @Option(help: "Multiply the learning rate by this after every epoch.")
     var lrDecay: Float = 0.8
@@ -81,6 +87,10 @@ struct Compress: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write the sensitivity curves and the choices as JSON here.", valueName: "file.json"))
     var curves: String?
+
+    @Option(help: ArgumentHelp("Reuse the sensitivity curves a --curves file of an earlier run on the same model holds.",
+                               valueName: "file.json"))
+    var reuseCurves: String?
 
     @OptionGroup var container: ContainerOptionGroup
 
@@ -109,6 +119,8 @@ struct Compress: ParsableCommand {
         guard (1...100_000).contains(sensitivityImages) else {
             throw ValidationError("--sensitivity-images must be between 1 and 100000, got \(sensitivityImages)")
         }
+        guard damping.isFinite, damping > 0, damping <= 100 else { throw ValidationError("--damping must be in (0, 100], got \(damping)") }
+        guard (0...20).contains(refits) else { throw ValidationError("--refits must be between 0 and 20, got \(refits)") }
         guard (0...1000).contains(epochs) else { throw ValidationError("--epochs must be between 0 and 1000, got \(epochs)") }
         guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be positive, got \(lr)") }
         guard lrDecay.isFinite, lrDecay > 0, lrDecay <= 1 else { throw ValidationError("--lr-decay must be in (0, 1], got \(lrDecay)") }
@@ -124,20 +136,20 @@ struct Compress: ParsableCommand {
     }
 
     func grid() throws -> (densities: [Double], bits: [Int]) {
-        let d = try densities.split(separator: ",").map { text -> Double in
-            guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite, v > 0, v <= 1 else {
-                throw ValidationError("--densities: '\(text)' is not a density in (0, 1]")
+        (try Self.parseList(densities, option: "--densities") { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } },
+         try Self.parseList(bitsGrid, option: "--bits-grid") { Int($0).flatMap { (1...16).contains($0) ? $0 : nil } })
+    }
+
+    /// A non-empty comma-separated list whose every item `value` accepts.
+    static func parseList<T>(_ text: String, option: String, value: (String) -> T?) throws -> [T] {
+        let list = try text.split(separator: ",").map { item -> T in
+            guard let v = value(item.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("\(option): '\(item)' is not an accepted value")
             }
             return v
         }
-        let b = try bitsGrid.split(separator: ",").map { text -> Int in
-            guard let v = Int(text.trimmingCharacters(in: .whitespaces)), (1...16).contains(v) else {
-                throw ValidationError("--bits-grid: '\(text)' is not a bit count in 1...16")
-            }
-            return v
-        }
-        guard !d.isEmpty, !b.isEmpty else { throw ValidationError("--densities and --bits-grid need at least one value each") }
-        return (d, b)
+        guard !list.isEmpty else { throw ValidationError("\(option) is empty") }
+        return list
     }
 
     func fixedLayers() throws -> [String: LayerCompressor.Options] {
@@ -146,7 +158,7 @@ struct Compress: ParsableCommand {
             let parts = text.split(separator: ":")
             guard parts.count == 2, let d = Double(parts[0]), d.isFinite, d > 0, d <= 1, let b = Int(parts[1]), (1...16).contains(b)
             else { return nil }
-            return LayerCompressor.Options(density: d, bits: b)
+            return LayerCompressor.Options(density: d, bits: b, damping: damping, refits: refits)
         }
     }
 
@@ -156,7 +168,7 @@ struct Compress: ParsableCommand {
         if let maxDisagreement { return .maxDisagreement(maxDisagreement / 100) }
         var plan: [String: LayerCompressor.Options] = [:]
         for layer in model.network.weightedLayers where density != nil || bits != nil {
-            plan[layer.name] = LayerCompressor.Options(density: density ?? 1, bits: bits)
+            plan[layer.name] = LayerCompressor.Options(density: density ?? 1, bits: bits, damping: damping, refits: refits)
         }
         let known = Set(model.network.weightedLayers.map(\.name))
         for (name, options) in try fixedLayers() {
@@ -176,10 +188,15 @@ struct Compress: ParsableCommand {
         var options = CompressPipeline.Options()
         options.reconstructionImages = images
         options.sensitivityImages = sensitivityImages
+        options.damping = damping
+        options.refits = refits
         options.densities = densities
         options.bits = bitsGrid
         options.container = container.options
         options.metadata = container.metadata(loaded.metadata)
+        if let reuseCurves {
+            options.curves = try SavedCurves.read(reuseCurves, for: loaded.model)
+        }
         if epochs > 0 {
             options.finetune = Retraining(data: train, options: TrainingOptions(
                 epochs: epochs, batchSize: batch, learningRate: lr, learningRateDecay: lrDecay, loss: .distillation(temperature: temperature),
@@ -236,5 +253,28 @@ struct CompressJSON: Encodable {
         reconstructed = o.reconstructed
         finetuned = o.finetuned
         curves = o.curves
+    }
+}
+
+/// The sensitivity curves of a `--curves` file, for `--reuse-curves`.
+struct SavedCurves: Decodable {
+    var curves: [Allocation.Curve]
+
+    static func read(_ path: String, for model: Model) throws -> [Allocation.Curve] {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ValidationError("--reuse-curves: cannot read \(path)")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let saved = try? decoder.decode(SavedCurves.self, from: data), !saved.curves.isEmpty else {
+            throw ValidationError("--reuse-curves: \(path) holds no sensitivity curves")
+        }
+        let names = model.network.weightedLayers.map(\.name)
+        guard saved.curves.map(\.layer) == names, saved.curves.allSatisfy({ !$0.points.isEmpty }) else {
+            throw ValidationError("--reuse-curves: the curves in \(path) are for other layers than this model's")
+        }
+        return saved.curves
     }
 }

@@ -100,4 +100,22 @@ struct BadInputTests {
         #expect(output.status < 128)
         #expect(output.errorLines.first?.hasPrefix("Error: ") == true, "stderr: \(output.stderr)")
     }
+
+    @Test("compress and sweep refuse bad budgets and grids before any work", arguments: [
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz"], "exactly one of"),
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--target-bytes", "1000", "--target-ratio", "10"], "exactly one of"),
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--target-bytes", "-5"], "--target-bytes"),
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--target-ratio", "0.5"], "--target-ratio"),
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--max-disagreement", "150"], "--max-disagreement"),
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--target-bytes", "9", "--densities", "1,1.5"], "--densities"),
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--target-bytes", "9", "--bits-grid", "0"], "--bits-grid"),
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--layers", "conv1=2:4"], "--layers"),
+        (["compress", "/nonexistent/m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--bits", "4"], "/nonexistent/m.sqz"),
+        (["sweep", "m.sqz", "--calibration", "c", "--eval", "e", "--budgets", "10,x"], "--budgets"),
+        (["sweep", "m.sqz", "--calibration", "c", "--eval", "e", "--budgets", "10", "--methods", "random"], "--methods"),
+    ])
+    func compressOptions(arguments: [String], expected: String) throws {
+        try expectFailure(arguments, containing: expected)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/x.sqz"))
+    }
 }

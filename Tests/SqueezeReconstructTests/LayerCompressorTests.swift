@@ -151,6 +151,21 @@ struct Problem {
                 <= p.outputError(weights: once.weights.denseValues(), bias: once.bias) * 1.0001)
     }
 
+    @Test("weights come back in their places whichever order the columns were fixed in", arguments: [true, false])
+    func columnOrder(activationOrder: Bool) throws {
+        let p = Problem(outputs: 8, rows: 24)
+        let stats = p.statistics(sameInputs: true)
+        var options = LayerCompressor.Options(bits: 3)
+        options.activationOrder = activationOrder
+        let ours = try LayerCompressor.compress(weights: p.tensor, bias: p.bias, statistics: stats, options: options)
+        var baseline = options
+        baseline.method = .magnitude
+        let kmeans = try LayerCompressor.compress(weights: p.tensor, bias: p.bias, statistics: stats, options: baseline)
+        #expect(p.outputError(weights: ours.weights.denseValues(), bias: ours.bias)
+                < p.outputError(weights: kmeans.weights.denseValues(), bias: kmeans.bias))
+        #expect(!ours.weights.isPruned)
+    }
+
     @Test func prunedWeightsStayPruned() throws {
         let p = Problem()
         let zeros = Set([0, 5, 17, 30])

@@ -35,13 +35,14 @@ public enum Allocation {
     }
 
     /// The default grid.
-    public static let defaultDensities = [1.0, 0.75, 0.55, 0.4, 0.3, 0.2]
+    public static let defaultDensities = [1.0, 0.7, 0.5, 0.35]
     /// The default bits.
-    public static let defaultBits = [3, 4, 5, 6, 8]
+    public static let defaultBits = [3, 4, 5, 6]
 
     /// Measures every layer of `model` at every grid point.
     public static func sensitivity(_ model: Model, densities: [Double] = defaultDensities, bits: [Int] = defaultBits,
                                    statisticsImages: CalibrationSet, agreement: TeacherAgreement,
+                                   method: LayerCompressor.Method = .outputAware,
                                    options: ContainerOptions = ContainerOptions(), threads: Int,
                                    observer: StageObserver = .silent) throws -> [Curve] {
         for d in densities where !(d.isFinite && d > 0 && d <= 1) { throw ReconstructError.invalidOption("density \(d) in the grid") }
@@ -49,12 +50,19 @@ public enum Allocation {
         let network = model.network
         let shapes = try network.inferShapes()
         let indices = network.layers.indices.filter { network.layers[$0].kind.hasWeights }
-        observer.phase("layer statistics", statisticsImages.count)
-        let statistics = try ReconstructionStage.gather(student: model, teacher: nil, layers: indices, shapes: shapes,
+        let statistics: [LayerStatistics]
+        if method == .magnitude {
+            statistics = indices.map { ReconstructionStage.emptyStatistics(model, layer: $0, shapes: shapes) }
+        } else {
+            observer.phase("layer statistics", statisticsImages.count)
+            var done = 0
+            statistics = try ReconstructionStage.gather(student: model, teacher: nil, layers: indices, shapes: shapes,
                                                         images: statisticsImages, batchSize: 8, threads: threads) {
-            observer.advance($0)
+                done += $0
+                observer.advance(done)
+            }
+            observer.finish()
         }
-        observer.finish()
         let grid = densities.flatMap { d in bits.map { (d, $0) } }
         observer.phase("sensitivity", indices.count * grid.count)
         defer { observer.finish() }
@@ -66,7 +74,7 @@ public enum Allocation {
             var curve = Curve(layer: layer.name, points: [])
             for (d, b) in grid {
                 let result = try LayerCompressor.compress(weights: parameters.weights, bias: parameters.bias, statistics: stats,
-                                                          options: .init(density: d, bits: b, matchTeacher: false))
+                                                          options: .init(density: d, bits: b, matchTeacher: false, method: method))
                 var compressed = parameters
                 compressed.weights = result.weights
                 if !result.bias.isEmpty { compressed.bias = result.bias }

@@ -75,17 +75,18 @@ public struct CalibrationSet: Sendable {
         stride(from: 0, to: count, by: max(batch, 1)).map { $0..<min($0 + max(batch, 1), count) }
     }
 
-    /// The network's output per image (class scores), row after row.
-    func outputs(of model: Model, batchSize: Int = 16, threads: Int) throws -> [[Float]] {
+    /// The network's output per image (class scores), row after row, from the
+    /// compressed engine (the fastest way through a model one image at a time).
+    func outputs(of model: Model, threads: Int) throws -> [[Float]] {
+        let executor = try CompressedNetwork(model: model).program(batchSize: 1, threads: threads).makeExecutor()
+        var output = [Float](repeating: 0, count: executor.outputShape.elementCount)
         var result: [[Float]] = []
-        let name = model.network.outputNames.last ?? ""
-        let runner = try Runner(model, images: self, batchSize: batchSize)
-        try BLAS.withThreadCount(threads) { () throws in
-            for range in batches(of: runner.batch) {
-                try runner.run(range)
-                let values = try runner.blob(name)
-                let per = values.count / runner.batch
-                for k in 0..<range.count { result.append(Array(values[(k * per)..<((k + 1) * per)])) }
+        result.reserveCapacity(count)
+        try inputs.withUnsafeBufferPointer { all in
+            for k in 0..<count {
+                let image = UnsafeBufferPointer(rebasing: all[(k * sampleCount)..<((k + 1) * sampleCount)])
+                try output.withUnsafeMutableBufferPointer { y in try executor.run(image, into: y) }
+                result.append(output)
             }
         }
         return result

@@ -36,6 +36,15 @@ public enum CompressPipeline {
         public var container = ContainerOptions()
         /// The metadata written with the model (counted in the budget).
         public var metadata = ContainerMetadata()
+        /// Damping of each layer's Gram matrix (see `LayerCompressor.Options`).
+        public var damping = 0.01
+        /// Centroid refit rounds (see `LayerCompressor.Options`).
+        public var refits = 2
+        /// How layers are compressed (output-aware, or the magnitude baseline).
+        public var method: LayerCompressor.Method = .outputAware
+        /// Sensitivity curves measured before (for the same model, method and
+        /// held-back images), reused instead of measured again.
+        public var curves: [Allocation.Curve]?
         /// Distillation fine-tuning of the centroids (nil or 0 epochs: none);
         /// the epoch with the lowest held-back divergence is kept.
         public var finetune: Retraining?
@@ -60,6 +69,8 @@ public enum CompressPipeline {
         public var layers: [ReconstructionStage.LayerResult]
         /// Held-back agreement after reconstruction.
         public var reconstructed: TeacherAgreement.Measurement
+        /// The model after reconstruction, before fine-tuning.
+        public var reconstructedModel: Model
         /// Per fine-tuning epoch, held-back agreement.
         public var finetuned: [TeacherAgreement.Measurement]
         /// Fine-tuning epochs.
@@ -79,6 +90,9 @@ public enum CompressPipeline {
         let heldImages = try CalibrationSet(held, limit: options.sensitivityImages)
         observer.finish()
         let agreement = try TeacherAgreement(teacher: teacher, images: heldImages, threads: threads)
+        // The whole held-back split judges the result and stops fine-tuning.
+        let judge = held.samples.count > heldImages.count
+            ? try TeacherAgreement(teacher: teacher, images: try CalibrationSet(held, limit: 1024), threads: threads) : agreement
         let overhead = try SqueezeContainer.encode(teacher, metadata: options.metadata, options: options.container).overheadBytes
         var curves: [Allocation.Curve] = []
         let weighted = teacher.network.weightedLayers
@@ -87,10 +101,19 @@ public enum CompressPipeline {
             try ReconstructionStage.run(teacher, plan: plan, images: images, threads: threads, observer: observer)
         }
         func plan(of choice: [String: Allocation.Point]) -> [String: LayerCompressor.Options] {
-            choice.mapValues { LayerCompressor.Options(density: $0.density, bits: $0.bits) }
+            choice.mapValues {
+                LayerCompressor.Options(density: $0.density, bits: $0.bits, damping: options.damping, refits: options.refits,
+                                        method: options.method)
+            }
+        }
+        func sensitivity() throws -> [Allocation.Curve] {
+            if let given = options.curves { return given }
+            return try Allocation.sensitivity(teacher, densities: options.densities, bits: options.bits,
+                                              statisticsImages: images, agreement: agreement, method: options.method,
+                                              options: options.container, threads: threads, observer: observer)
         }
         func size(_ model: Model) throws -> Int {
-            try SqueezeContainer.encode(model, metadata: history(options.metadata, plan: [:], model: model),
+            try SqueezeContainer.encode(model, metadata: history(options.metadata, plan: [:], model: model, method: options.method),
                                         options: options.container).bytes.count
         }
 
@@ -103,9 +126,7 @@ public enum CompressPipeline {
                 choice[name] = Allocation.Point(density: o.density, bits: o.bits ?? 32, bytes: 0, divergence: .nan, agreement: .nan)
             }
         case .bytes, .ratio:
-            curves = try Allocation.sensitivity(teacher, densities: options.densities, bits: options.bits,
-                                                statisticsImages: images, agreement: agreement, options: options.container,
-                                                threads: threads, observer: observer)
+            curves = try sensitivity()
             let target: Int
             if case .bytes(let b) = budget { target = b } else if case .ratio(let r) = budget {
                 let dense = teacher.parameters.values.reduce(0) { $0 + 4 * ($1.weights.elementCount + $1.bias.count) }
@@ -123,9 +144,7 @@ public enum CompressPipeline {
                 layerBudget -= bytes - target + 256
             }
         case .maxDisagreement(let p):
-            curves = try Allocation.sensitivity(teacher, densities: options.densities, bits: options.bits,
-                                                statisticsImages: images, agreement: agreement, options: options.container,
-                                                threads: threads, observer: observer)
+            curves = try sensitivity()
             let smallest = curves.reduce(0) { $0 + ($1.points.map(\.bytes).min() ?? 0) }
             let largest = curves.reduce(0) { $0 + ($1.points.map(\.bytes).max() ?? 0) }
             var lo = smallest, hi = largest
@@ -134,7 +153,7 @@ public enum CompressPipeline {
                 let mid = (lo + hi) / 2
                 guard let c = Allocation.allocate(curves, budget: mid) else { lo = mid; continue }
                 let r = try reconstruct(plan(of: c))
-                let m = try agreement.measure(r.model, threads: threads)
+                let m = try judge.measure(r.model, threads: threads)
                 if 1 - m.agreement <= p { best = (r, c); hi = mid } else { lo = mid }
             }
             if best == nil, let c = Allocation.allocate(curves, budget: largest) { best = (try reconstruct(plan(of: c)), c) }
@@ -143,7 +162,7 @@ public enum CompressPipeline {
         }
 
         var model = result.model
-        let reconstructed = try agreement.measure(model, threads: threads)
+        let reconstructed = try judge.measure(model, threads: threads)
         var finetuned: [TeacherAgreement.Measurement] = []
         var epochs: [EpochSummary] = []
         if let finetune = options.finetune, finetune.options.epochs > 0,
@@ -159,26 +178,28 @@ public enum CompressPipeline {
                                                      title: "fine-tune centroids \(epoch)/\(total)", observer: observer)
                 epochs += summary.map { var s = $0; s.epoch = epoch; return s }
                 let tuned = parameters.model
-                let m = try agreement.measure(tuned, threads: threads)
+                let m = try judge.measure(tuned, threads: threads)
                 finetuned.append(m)
                 if m.divergence < best.0 { best = (m.divergence, tuned) }
                 settings.learningRate *= finetune.options.learningRateDecay
             }
             model = best.1
         }
-        let metadata = history(options.metadata, plan: choice, model: model)
+        let metadata = history(options.metadata, plan: choice, model: model, method: options.method)
         let encoding = try SqueezeContainer.encode(model, metadata: metadata, options: options.container)
         return Outcome(model: model, encoding: encoding, metadata: metadata, choices: choice, curves: curves,
-                       layers: result.layers, reconstructed: reconstructed, finetuned: finetuned, epochs: epochs)
+                       layers: result.layers, reconstructed: reconstructed, reconstructedModel: result.model,
+                       finetuned: finetuned, epochs: epochs)
     }
 
     /// `metadata` with the compression history: per layer `name:density:bits`.
-    static func history(_ metadata: ContainerMetadata, plan: [String: Allocation.Point], model: Model) -> ContainerMetadata {
+    static func history(_ metadata: ContainerMetadata, plan: [String: Allocation.Point], model: Model,
+                        method: LayerCompressor.Method) -> ContainerMetadata {
         var m = metadata
         let entries = model.network.weightedLayers.compactMap { layer in
             plan[layer.name].map { "\(layer.name):\(String(format: "%.3f", $0.density)):\($0.bits)" }
         }
-        m["compression.pipeline"] = .string("compress (calibration only): output-aware prune, share, refit, distill")
+        m["compression.pipeline"] = .string("compress (calibration only): sensitivity allocation, \(method.rawValue) prune and share, distill")
         m["compression.layers"] = .strings(entries.isEmpty ? ["-"] : entries)
         return m
     }

@@ -66,10 +66,18 @@ public enum ReconstructionStage {
         defer { observer.finish() }
         var done = 0
         for pass in passes {
-            let statistics = try gather(student: current, teacher: changed ? teacher : nil, layers: pass, shapes: shapes,
-                                        images: images, batchSize: batchSize, threads: threads) {
-                done += $0
+            let statistics: [LayerStatistics]
+            if pass.allSatisfy({ plan[model.network.layers[$0].name]?.method == .magnitude }) {
+                // The weight-only baseline reads no statistics.
+                statistics = pass.map { emptyStatistics(current, layer: $0, shapes: shapes) }
+                done += images.count
                 observer.advance(done)
+            } else {
+                statistics = try gather(student: current, teacher: changed ? teacher : nil, layers: pass, shapes: shapes,
+                                        images: images, batchSize: batchSize, threads: threads) {
+                    done += $0
+                    observer.advance(done)
+                }
             }
             for (index, stats) in zip(pass, statistics) {
                 let layer = model.network.layers[index]
@@ -93,13 +101,7 @@ public enum ReconstructionStage {
     static func gather(student: Model, teacher: Model?, layers: [Int], shapes: NetworkShapes, images: CalibrationSet,
                        batchSize: Int, threads: Int, progress: (Int) -> Void) throws -> [LayerStatistics] {
         let network = student.network
-        var statistics = layers.map { index -> LayerStatistics in
-            let layer = network.layers[index]
-            let weights = shapes.layers[index].weight ?? TensorShape([1, 1])
-            let groups = (layer.kind as? Convolution)?.groups ?? 1
-            let rows = weights.elementCount / max(weights.dimensions.first ?? 1, 1)
-            return LayerStatistics(groups: groups, rows: rows, hasBias: !(student.parameters[layer.name]?.bias.isEmpty ?? true))
-        }
+        var statistics = layers.map { emptyStatistics(student, layer: $0, shapes: shapes) }
         let studentRun = try CalibrationSet.Runner(student, images: images, batchSize: batchSize)
         let teacherRun = try teacher.map { try CalibrationSet.Runner($0, images: images, batchSize: batchSize) }
         try BLAS.withThreadCount(threads) { () throws in
@@ -119,6 +121,15 @@ public enum ReconstructionStage {
             }
         }
         return statistics
+    }
+
+    /// Zero statistics shaped for layer `index` of `model`.
+    static func emptyStatistics(_ model: Model, layer index: Int, shapes: NetworkShapes) -> LayerStatistics {
+        let layer = model.network.layers[index]
+        let weights = shapes.layers[index].weight ?? TensorShape([1, 1])
+        let groups = (layer.kind as? Convolution)?.groups ?? 1
+        let rows = weights.elementCount / max(weights.dimensions.first ?? 1, 1)
+        return LayerStatistics(groups: groups, rows: rows, hasBias: !(model.parameters[layer.name]?.bias.isEmpty ?? true))
     }
 
     /// Adds one image's columns to `statistics`.

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A one-line progress bar on standard error, drawn only on a terminal.
+/// A one-line progress bar on standard error, drawn only on a terminal;
+/// elsewhere (logs, scripts) each finished phase writes one line instead.
 ///
 /// Redraws at most ten times a second so it costs nothing on fast loops; safe to
 /// call from several threads.
@@ -8,6 +9,7 @@ final class ProgressBar: @unchecked Sendable {
     private let label: String
     private let total: Int
     private let enabled: Bool
+    private let logs: Bool
     private let start = Date()
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
@@ -18,6 +20,7 @@ final class ProgressBar: @unchecked Sendable {
         self.label = label
         self.total = max(total, 1)
         self.enabled = !quiet && Terminal.standardErrorIsTerminal
+        self.logs = !quiet && !Terminal.standardErrorIsTerminal
     }
 
     /// Shows `done` of `total` steps with an optional status (e.g. `top1 0.641`).
@@ -42,10 +45,12 @@ final class ProgressBar: @unchecked Sendable {
 
     /// Clears the bar so following output starts on a clean line.
     func finish() {
-        guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
-        if !finished { Terminal.writeError("\r\u{1B}[2K") }
+        if !finished, enabled { Terminal.writeError("\r\u{1B}[2K") }
+        if !finished, logs {
+            Terminal.writeError(String(format: "%@: done in %.1f s\n", label, Date().timeIntervalSince(start)))
+        }
         finished = true
     }
 
