@@ -3,10 +3,10 @@
 # bytes, learning only from the unlabelled calibration images: per-layer
 # densities and bits chosen by sensitivity within the budget, output-aware
 # pruning and weight sharing layer by layer, centroid distillation for up to
-# 6 epochs (the epoch closest to the teacher on the held-back split is kept).
+# 3 epochs (the epoch closest to the teacher on the held-back split is kept).
 #
 # Usage: tools/reproduce-squeezenet-v1.1.sh   (output: ${OUT:-.build/squeezenet-v1.1})
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${SQUEEZE_SHARED:-../shared}
-exec tools/compress-reproduction.sh squeezenet-v1.1 550000 6 1.5e-5 --onnx "$shared/models/squeezenet-v1.1/squeezenet-v1.1.onnx"
+exec tools/compress-reproduction.sh squeezenet-v1.1 550000 3 1.5e-5 --onnx "$shared/models/squeezenet-v1.1/squeezenet-v1.1.onnx"

@@ -49,7 +49,7 @@ public enum LayerCompressor {
 
         /// Options; by default prune nothing, share nothing, fit the teacher.
         public init(density: Double = 1, bits: Int? = nil, matchTeacher: Bool = true, damping: Double = 0.01,
-                    centroidRegularization: Double = 0.01, refits: Int = 2, method: Method = .outputAware) {
+                    centroidRegularization: Double = 0.01, refits: Int = 5, method: Method = .outputAware) {
             self.method = method
             self.density = density
             self.bits = bits

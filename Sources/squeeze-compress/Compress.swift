@@ -59,7 +59,7 @@ struct Compress: ParsableCommand {
     var damping = 0.01
 
     @Option(help: "Rounds of reassigning weights to centroids and refitting the centroids by least squares.")
-    var refits = 2
+    var refits = 5
 
     @Option(help: ArgumentHelp("Densities the sensitivity grid tries.", valueName: "d,d,..."))
     var densities = "1,0.7,0.5,0.35"

@@ -39,7 +39,7 @@ public enum CompressPipeline {
         /// Damping of each layer's Gram matrix (see `LayerCompressor.Options`).
         public var damping = 0.01
         /// Centroid refit rounds (see `LayerCompressor.Options`).
-        public var refits = 2
+        public var refits = 5
         /// How layers are compressed (output-aware, or the magnitude baseline).
         public var method: LayerCompressor.Method = .outputAware
         /// Sensitivity curves measured before (for the same model, method and

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A one-line progress bar on standard error, drawn only on a terminal;
-/// elsewhere (logs, scripts) each finished phase writes one line instead.
+/// elsewhere (logs, scripts) each phase that completes writes one line instead.
 ///
 /// Redraws at most ten times a second so it costs nothing on fast loops; safe to
 /// call from several threads.
@@ -14,6 +14,7 @@ final class ProgressBar: @unchecked Sendable {
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
     private var finished = false
+    private var reached = 0
 
     /// A bar for `total` steps; disabled when standard error is not a terminal or `quiet`.
     init(_ label: String, total: Int, quiet: Bool = false) {
@@ -25,9 +26,10 @@ final class ProgressBar: @unchecked Sendable {
 
     /// Shows `done` of `total` steps with an optional status (e.g. `top1 0.641`).
     func update(_ done: Int, status: String = "") {
-        guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
+        reached = max(reached, done)
+        guard enabled else { return }
         let now = Date()
         guard !finished, done >= total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = now
@@ -48,7 +50,8 @@ final class ProgressBar: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if !finished, enabled { Terminal.writeError("\r\u{1B}[2K") }
-        if !finished, logs {
+        // Only a phase that got to its end says so (an error is the last line otherwise).
+        if !finished, logs, reached >= total {
             Terminal.writeError(String(format: "%@: done in %.1f s\n", label, Date().timeIntervalSince(start)))
         }
         finished = true
