@@ -24,6 +24,15 @@ public enum Allocation {
         public var divergence: Double
         /// Top-1 agreement with the teacher then.
         public var agreement: Double
+
+        /// A point.
+        public init(density: Double, bits: Int, bytes: Int, divergence: Double, agreement: Double) {
+            self.density = density
+            self.bits = bits
+            self.bytes = bytes
+            self.divergence = divergence
+            self.agreement = agreement
+        }
     }
 
     /// One layer's grid.
@@ -32,6 +41,12 @@ public enum Allocation {
         public var layer: String
         /// Every point measured.
         public var points: [Point]
+
+        /// A curve.
+        public init(layer: String, points: [Point]) {
+            self.layer = layer
+            self.points = points
+        }
     }
 
     /// The default grid.
