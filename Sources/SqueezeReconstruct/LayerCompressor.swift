@@ -35,6 +35,9 @@ public enum LayerCompressor {
         public var density: Double
         /// Bits per codebook index (nil: no weight sharing).
         public var bits: Int?
+        /// Codebook entries, when not `2^bits` (at most that): Huffman coding
+        /// makes sizes between powers of two worth having.
+        public var centroids: Int?
         /// Fit to the teacher's output through the cross term (false: to `w`).
         public var matchTeacher: Bool
         /// Damping added to `G`'s diagonal, as a fraction of its mean.
@@ -88,6 +91,7 @@ public enum LayerCompressor {
         }
         guard options.density.isFinite, (0...1).contains(options.density) else { throw .invalidOption("density \(options.density)") }
         if let b = options.bits, !(1...16).contains(b) { throw .invalidOption("bits \(b)") }
+        if let k = options.centroids, !(1...(1 << (options.bits ?? 16))).contains(k) { throw .invalidOption("\(k) centroids") }
         let perGroup = outputs / s.groups
         let forced: [Bool] = keepPruned && weights.isPruned ? values.map { $0 == 0 } : []
         if options.method == .magnitude {
@@ -174,7 +178,9 @@ public enum LayerCompressor {
                 for i in 0..<rows { w[c * size + i] = Double(values[o * rows + i]) }
                 if s.hasBias { w[c * size + rows] = Double(bias[o]) }
             }
-            if options.matchTeacher {
+            // A fit to the teacher needs more columns than unknowns (a fully connected
+            // layer sees one column per image): with fewer it would fit those images.
+            if options.matchTeacher, s.samples >= 4 * size {
                 var l = h
                 guard SymmetricSolver.choleskyLower(&l, n: size) else { throw .notPositiveDefinite }
                 let k = s.cross[g]
@@ -222,7 +228,7 @@ public enum LayerCompressor {
             return finish(current: current, targets: targets, hessians: hessians, statistics: s, mask: mask,
                           outputs: outputs, shape: shape, codebook: [0], codes: [])
         }
-        let clustering = KMeans.cluster(survivors, k: 1 << bits, initialization: .linear)
+        let clustering = KMeans.cluster(survivors, k: options.centroids ?? 1 << bits, initialization: .linear)
         var codebook = clustering.centroids.map(Double.init)
         var codes = [UInt16](repeating: 0, count: outputs * rows)
         for round in 0...max(options.refits, 0) {
@@ -308,7 +314,7 @@ public enum LayerCompressor {
         let survivors = kept.map { values[$0] }
         let storage: WeightTensor.Storage
         if let bits = options.bits {
-            let clustering = survivors.isEmpty ? nil : KMeans.cluster(survivors, k: 1 << bits, initialization: .linear)
+            let clustering = survivors.isEmpty ? nil : KMeans.cluster(survivors, k: options.centroids ?? 1 << bits, initialization: .linear)
             storage = .shared(codebook: clustering?.centroids ?? [0], codes: clustering?.assignments ?? [],
                               positions: pruned ? kept.map { UInt32($0) } : nil)
         } else if pruned {

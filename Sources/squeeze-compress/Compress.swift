@@ -64,8 +64,9 @@ struct Compress: ParsableCommand {
     @Option(help: ArgumentHelp("Densities the sensitivity grid tries.", valueName: "d,d,..."))
     var densities = "1,0.7,0.5,0.35"
 
-    @Option(help: ArgumentHelp("Bits the sensitivity grid tries.", valueName: "b,b,..."))
-    var bitsGrid = "3,4,5,6"
+    @Option(help: ArgumentHelp("Bits per weight the sensitivity grid tries; b between powers of two means round(2^b) centroids.",
+                               valueName: "b,b,..."))
+    var bitsGrid = "3,3.5,4,4.5,5,6"
 
     @Option(help: "Epochs of centroid fine-tuning by distillation (0: none); the best epoch on the held-back split is kept.")
     var epochs = 0
@@ -135,9 +136,9 @@ struct Compress: ParsableCommand {
         if let curves { try OutputPath.check(curves, option: "--curves") }
     }
 
-    func grid() throws -> (densities: [Double], bits: [Int]) {
+    func grid() throws -> (densities: [Double], bits: [Double]) {
         (try Self.parseList(densities, option: "--densities") { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } },
-         try Self.parseList(bitsGrid, option: "--bits-grid") { Int($0).flatMap { (1...16).contains($0) ? $0 : nil } })
+         try Self.parseList(bitsGrid, option: "--bits-grid") { Double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 16 ? $0 : nil } })
     }
 
     /// A non-empty comma-separated list whose every item `value` accepts.
@@ -215,11 +216,11 @@ struct Compress: ParsableCommand {
         }
         print("input       \(loaded.summary)")
         print("calibration \(train.summary); held back \(held.summary)")
-        print("layer                       kept   bits   bytes   rel. error")
+        print("layer                       kept  codes   bytes   rel. error")
         for layer in outcome.layers {
             let bytes = outcome.encoding.layers.first { $0.name == layer.name }?.sectionBytes ?? 0
             print(layer.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                  + String(format: " %6.1f%%  %4@  %7d   %.4f", 100 * layer.density, layer.bits.map(String.init) ?? "-", bytes, layer.relativeError))
+                  + String(format: " %6.1f%%  %4@  %7d   %.4f", 100 * layer.density, layer.centroids.map(String.init) ?? "-", bytes, layer.relativeError))
         }
         let r = outcome.reconstructed
         print(String(format: "held back   after reconstruction: KL %.4f, top-1 agreement %.3f, top-5 %.3f (%d images)",

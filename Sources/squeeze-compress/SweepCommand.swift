@@ -45,7 +45,7 @@ struct SweepCommand: ParsableCommand {
     var densities = "1,0.7,0.5,0.35"
 
     @Option(help: ArgumentHelp("Bits the sensitivity grid tries.", valueName: "b,b,..."))
-    var bitsGrid = "3,4,5,6"
+    var bitsGrid = "3,3.5,4,4.5,5,6"
 
     @Option(help: "Epochs of centroid fine-tuning per point (0: none).")
     var epochs = 0
@@ -114,7 +114,7 @@ struct SweepCommand: ParsableCommand {
         options.reconstructionImages = images
         options.sensitivityImages = sensitivityImages
         options.densities = try Compress.parseList(densities, option: "--densities") { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } }
-        options.bits = try Compress.parseList(bitsGrid, option: "--bits-grid") { Int($0).flatMap { (1...16).contains($0) ? $0 : nil } }
+        options.bits = try Compress.parseList(bitsGrid, option: "--bits-grid") { Double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 16 ? $0 : nil } }
         options.container = container.options
         options.metadata = container.metadata(loaded.metadata)
         if epochs > 0 {

@@ -1,3 +1,4 @@
+import Foundation
 import SqueezeContainer
 import SqueezeModel
 import SqueezeReconstruct
@@ -18,6 +19,8 @@ public enum Allocation {
         public var density: Double
         /// Bits per codebook index.
         public var bits: Int
+        /// Codebook entries when not `2^bits`.
+        public var centroids: Int?
         /// The layer's section bytes.
         public var bytes: Int
         /// KL divergence to the teacher with only this layer compressed.
@@ -26,9 +29,10 @@ public enum Allocation {
         public var agreement: Double
 
         /// A point.
-        public init(density: Double, bits: Int, bytes: Int, divergence: Double, agreement: Double) {
+        public init(density: Double, bits: Int, centroids: Int? = nil, bytes: Int, divergence: Double, agreement: Double) {
             self.density = density
             self.bits = bits
+            self.centroids = centroids
             self.bytes = bytes
             self.divergence = divergence
             self.agreement = agreement
@@ -51,17 +55,26 @@ public enum Allocation {
 
     /// The default grid.
     public static let defaultDensities = [1.0, 0.7, 0.5, 0.35]
-    /// The default bits.
-    public static let defaultBits = [3, 4, 5, 6]
+    /// The default bits per weight: a fractional `b` means `round(2^b)`
+    /// centroids (Huffman coding spends about `b` bits on them).
+    public static let defaultBits: [Double] = [3, 3.5, 4, 4.5, 5, 6]
+
+    /// The codebook entries and the index bits for `b` bits per weight.
+    public static func codebook(bits b: Double) -> (centroids: Int, bits: Int) {
+        let k = max(1, Int(pow(2, b).rounded()))
+        var bits = 0
+        while 1 << bits < k { bits += 1 }
+        return (k, max(bits, 1))
+    }
 
     /// Measures every layer of `model` at every grid point.
-    public static func sensitivity(_ model: Model, densities: [Double] = defaultDensities, bits: [Int] = defaultBits,
+    public static func sensitivity(_ model: Model, densities: [Double] = defaultDensities, bits: [Double] = defaultBits,
                                    statisticsImages: CalibrationSet, agreement: TeacherAgreement,
                                    method: LayerCompressor.Method = .outputAware,
                                    options: ContainerOptions = ContainerOptions(), threads: Int,
                                    observer: StageObserver = .silent) throws -> [Curve] {
         for d in densities where !(d.isFinite && d > 0 && d <= 1) { throw ReconstructError.invalidOption("density \(d) in the grid") }
-        for b in bits where !(1...16).contains(b) { throw ReconstructError.invalidOption("bits \(b) in the grid") }
+        for b in bits where !(b.isFinite && b >= 1 && b <= 16) { throw ReconstructError.invalidOption("bits \(b) in the grid") }
         let network = model.network
         let shapes = try network.inferShapes()
         let indices = network.layers.indices.filter { network.layers[$0].kind.hasWeights }
@@ -88,15 +101,18 @@ public enum Allocation {
             guard let parameters = model.parameters[layer.name] else { continue }
             var curve = Curve(layer: layer.name, points: [])
             for (d, b) in grid {
+                let (k, width) = codebook(bits: b)
+                var settings = LayerCompressor.Options(density: d, bits: width, matchTeacher: false, method: method)
+                settings.centroids = k
                 let result = try LayerCompressor.compress(weights: parameters.weights, bias: parameters.bias, statistics: stats,
-                                                          options: .init(density: d, bits: b, matchTeacher: false, method: method))
+                                                          options: settings)
                 var compressed = parameters
                 compressed.weights = result.weights
                 if !result.bias.isEmpty { compressed.bias = result.bias }
                 var trial = model
                 trial.parameters[layer.name] = compressed
                 let measured = try agreement.measure(trial, threads: threads)
-                curve.points.append(Point(density: d, bits: b,
+                curve.points.append(Point(density: d, bits: width, centroids: k,
                                           bytes: try SqueezeContainer.sectionBytes(of: layer, parameters: compressed, options: options),
                                           divergence: measured.divergence, agreement: measured.agreement))
                 done += 1

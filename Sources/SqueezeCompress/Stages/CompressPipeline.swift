@@ -30,7 +30,7 @@ public enum CompressPipeline {
         public var sensitivityImages = 64
         /// The sensitivity grid.
         public var densities = Allocation.defaultDensities
-        /// The bits grid.
+        /// The bits grid (fractional: codebooks between powers of two).
         public var bits = Allocation.defaultBits
         /// How the container is written (what bytes are counted with).
         public var container = ContainerOptions()
@@ -102,8 +102,10 @@ public enum CompressPipeline {
         }
         func plan(of choice: [String: Allocation.Point]) -> [String: LayerCompressor.Options] {
             choice.mapValues {
-                LayerCompressor.Options(density: $0.density, bits: $0.bits, damping: options.damping, refits: options.refits,
-                                        method: options.method)
+                var o = LayerCompressor.Options(density: $0.density, bits: $0.bits, damping: options.damping, refits: options.refits,
+                                                method: options.method)
+                o.centroids = $0.centroids
+                return o
             }
         }
         func sensitivity() throws -> [Allocation.Curve] {
@@ -123,7 +125,8 @@ public enum CompressPipeline {
         case .plan(let given):
             result = try reconstruct(given)
             for (name, o) in given {
-                choice[name] = Allocation.Point(density: o.density, bits: o.bits ?? 32, bytes: 0, divergence: .nan, agreement: .nan)
+                choice[name] = Allocation.Point(density: o.density, bits: o.bits ?? 32, centroids: o.centroids, bytes: 0,
+                                                divergence: .nan, agreement: .nan)
             }
         case .bytes, .ratio:
             curves = try sensitivity()
@@ -132,6 +135,8 @@ public enum CompressPipeline {
                 let dense = teacher.parameters.values.reduce(0) { $0 + 4 * ($1.weights.elementCount + $1.bias.count) }
                 target = Int(Double(dense) / r)
             } else { target = 0 }
+            // The sensitivity's bytes are each layer compressed alone; the layers compressed
+            // in sequence code a little differently, so overshoots shrink the budget again.
             var layerBudget = target - overhead - 64 * weighted.count
             var attempt = 0
             while true {
@@ -140,8 +145,9 @@ public enum CompressPipeline {
                 result = try reconstruct(plan(of: choice))
                 let bytes = try size(result.model)
                 attempt += 1
-                if bytes <= target || attempt == 3 { break }
-                layerBudget -= bytes - target + 256
+                if bytes <= target { break }
+                guard attempt < 6 else { throw CompressError.budgetNotMet(target: target, reached: bytes) }
+                layerBudget -= (bytes - target) * 5 / 4 + 512
             }
         case .maxDisagreement(let p):
             curves = try sensitivity()
@@ -197,7 +203,7 @@ public enum CompressPipeline {
                         method: LayerCompressor.Method) -> ContainerMetadata {
         var m = metadata
         let entries = model.network.weightedLayers.compactMap { layer in
-            plan[layer.name].map { "\(layer.name):\(String(format: "%.3f", $0.density)):\($0.bits)" }
+            plan[layer.name].map { "\(layer.name):\(String(format: "%.3f", $0.density)):\($0.centroids ?? 1 << $0.bits)" }
         }
         m["compression.pipeline"] = .string("compress (calibration only): sensitivity allocation, \(method.rawValue) prune and share, distill")
         m["compression.layers"] = .strings(entries.isEmpty ? ["-"] : entries)
@@ -209,11 +215,15 @@ public enum CompressPipeline {
 public enum CompressError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Even the smallest point of every layer exceeds the budget.
     case budgetTooSmall(Int)
+    /// Six allocations in a row came out above the budget.
+    case budgetNotMet(target: Int, reached: Int)
 
     /// One line.
     public var description: String {
         switch self {
         case .budgetTooSmall(let bytes): "compress: no choice of densities and bits fits \(bytes) bytes (widen the grid or raise the budget)"
+        case .budgetNotMet(let target, let reached):
+            "compress: after 6 allocations the model is still \(reached) bytes, above \(target) (raise the budget or widen the grid)"
         }
     }
 }

@@ -19,6 +19,8 @@ public enum ReconstructionStage {
         public var density: Double
         /// Bits per codebook index (nil: not shared).
         public var bits: Int?
+        /// Codebook entries (nil: not shared).
+        public var centroids: Int?
         /// The output error left, relative to the output's energy.
         public var relativeError: Double
     }
@@ -89,7 +91,8 @@ public enum ReconstructionStage {
                 if !outcome.bias.isEmpty { updated.bias = outcome.bias }
                 current.parameters[layer.name] = updated
                 results.append(LayerResult(name: layer.name, density: Double(outcome.kept) / Double(max(parameters.weights.elementCount, 1)),
-                                           bits: options.bits, relativeError: outcome.relativeError))
+                                           bits: options.bits, centroids: options.bits.map { options.centroids ?? 1 << $0 },
+                                           relativeError: outcome.relativeError))
             }
             changed = true
         }
