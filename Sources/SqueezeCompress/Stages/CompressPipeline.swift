@@ -125,7 +125,7 @@ public enum CompressPipeline {
         case .plan(let given):
             result = try reconstruct(given)
             for (name, o) in given {
-                choice[name] = Allocation.Point(density: o.density, bits: o.bits ?? 32, centroids: o.centroids, bytes: 0,
+                choice[name] = Allocation.Point(density: o.density, bits: o.bits ?? 0, centroids: o.centroids, bytes: 0,
                                                 divergence: .nan, agreement: .nan)
             }
         case .bytes, .ratio:
@@ -198,12 +198,16 @@ public enum CompressPipeline {
                        finetuned: finetuned, epochs: epochs)
     }
 
-    /// `metadata` with the compression history: per layer `name:density:bits`.
+    /// `metadata` with the compression history: per layer `name:density:centroids`
+    /// (`float` for a layer left unshared).
     static func history(_ metadata: ContainerMetadata, plan: [String: Allocation.Point], model: Model,
                         method: LayerCompressor.Method) -> ContainerMetadata {
         var m = metadata
         let entries = model.network.weightedLayers.compactMap { layer in
-            plan[layer.name].map { "\(layer.name):\(String(format: "%.3f", $0.density)):\($0.centroids ?? 1 << $0.bits)" }
+            plan[layer.name].map { point in
+                let codes = point.bits == 0 ? "float" : "\(point.centroids ?? 1 << point.bits)"
+                return "\(layer.name):\(String(format: "%.3f", point.density)):\(codes)"
+            }
         }
         m["compression.pipeline"] = .string("compress (calibration only): sensitivity allocation, \(method.rawValue) prune and share, distill")
         m["compression.layers"] = .strings(entries.isEmpty ? ["-"] : entries)
