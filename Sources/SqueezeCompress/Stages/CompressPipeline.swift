@@ -114,8 +114,9 @@ public enum CompressPipeline {
                                               statisticsImages: images, agreement: agreement, method: options.method,
                                               options: options.container, threads: threads, observer: observer)
         }
-        func size(_ model: Model) throws -> Int {
-            try SqueezeContainer.encode(model, metadata: history(options.metadata, plan: [:], model: model, method: options.method),
+        // The file as it will be written, its history of choices included.
+        func size(_ model: Model, _ choice: [String: Allocation.Point]) throws -> Int {
+            try SqueezeContainer.encode(model, metadata: history(options.metadata, plan: choice, model: model, method: options.method),
                                         options: options.container).bytes.count
         }
 
@@ -143,7 +144,7 @@ public enum CompressPipeline {
                 guard let c = Allocation.allocate(curves, budget: layerBudget) else { throw CompressError.budgetTooSmall(target) }
                 choice = c
                 result = try reconstruct(plan(of: choice))
-                let bytes = try size(result.model)
+                let bytes = try size(result.model, choice)
                 attempt += 1
                 if bytes <= target { break }
                 guard attempt < 6 else { throw CompressError.budgetNotMet(target: target, reached: bytes) }
