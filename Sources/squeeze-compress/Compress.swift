@@ -23,11 +23,7 @@ struct Compress: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The compressed container to write.", valueName: "out.sqz"))
     var output: String
 
-    @Option(help: ArgumentHelp("Unlabelled calibration images (a JPEG folder).", valueName: "dir"))
-    var calibration: String
-
-    @Option(help: ArgumentHelp("Hold back every k-th calibration image to judge choices on.", valueName: "k"))
-    var holdout: Int = 10
+    @OptionGroup var learning: CalibrationOptionGroup
 
     @Option(help: ArgumentHelp("The whole file at most this many bytes.", valueName: "n"))
     var targetBytes: Int?
@@ -48,43 +44,6 @@ struct Compress: ParsableCommand {
     @Option(help: ArgumentHelp("A fixed plan: per-layer densities and bits, e.g. conv1=1:8,fire2/squeeze1x1=0.5:6.",
                                valueName: "name=d:b,..."))
     var layers: String?
-
-    @Option(help: "Calibration images the layer statistics come from.")
-    var images = 128
-
-    @Option(help: "Held-back images each sensitivity point is measured on.")
-    var sensitivityImages = 64
-
-    @Option(help: "Damping of each layer's input Gram matrix, as a fraction of its mean diagonal.")
-    var damping = 0.01
-
-    @Option(help: "Rounds of reassigning weights to centroids and refitting the centroids by least squares.")
-    var refits = 5
-
-    @Option(help: ArgumentHelp("Densities the sensitivity grid tries.", valueName: "d,d,..."))
-    var densities = "1,0.7,0.5,0.35"
-
-    @Option(help: ArgumentHelp("Bits per weight the sensitivity grid tries; b between powers of two means round(2^b) centroids.",
-                               valueName: "b,b,..."))
-    var bitsGrid = "3,3.5,4,4.5,5,6"
-
-    @Option(help: "Epochs of centroid fine-tuning by distillation (0: none); the best epoch on the held-back split is kept.")
-    var epochs = 0
-
-    @Option(help: "Fine-tuning learning rate (a centroid's gradient sums over every weight that shares it, so it is small).")
-    var lr: Float = 1.5e-5
-
-    @Option(help: "Multiply the learning rate by this after every epoch.")
-    var lrDecay: Float = 0.8
-
-    @Option(help: "Images per fine-tuning step.")
-    var batch = 32
-
-    @Option(help: "Distillation temperature.")
-    var temperature: Float = 1
-
-    @Option(help: "Seed for shuffling and augmentation.")
-    var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("Write the sensitivity curves and the choices as JSON here.", valueName: "file.json"))
     var curves: String?
@@ -115,42 +74,10 @@ struct Compress: ParsableCommand {
         }
         if let d = density, !(d.isFinite && d > 0 && d <= 1) { throw ValidationError("--density must be within (0, 1], got \(d)") }
         if let b = bits, !(1...16).contains(b) { throw ValidationError("--bits must be within 1...16, got \(b)") }
-        guard (2...1000).contains(holdout) else { throw ValidationError("--holdout must be between 2 and 1000, got \(holdout)") }
-        guard (1...100_000).contains(images) else { throw ValidationError("--images must be between 1 and 100000, got \(images)") }
-        guard (1...100_000).contains(sensitivityImages) else {
-            throw ValidationError("--sensitivity-images must be between 1 and 100000, got \(sensitivityImages)")
-        }
-        guard damping.isFinite, damping > 0, damping <= 100 else { throw ValidationError("--damping must be in (0, 100], got \(damping)") }
-        guard (0...20).contains(refits) else { throw ValidationError("--refits must be between 0 and 20, got \(refits)") }
-        guard (0...1000).contains(epochs) else { throw ValidationError("--epochs must be between 0 and 1000, got \(epochs)") }
-        guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be positive, got \(lr)") }
-        guard lrDecay.isFinite, lrDecay > 0, lrDecay <= 1 else { throw ValidationError("--lr-decay must be in (0, 1], got \(lrDecay)") }
-        guard temperature.isFinite, temperature > 0, temperature <= 100 else {
-            throw ValidationError("--temperature must be in (0, 100], got \(temperature)")
-        }
-        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be between 1 and 4096, got \(batch)") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
-        _ = try grid()
         _ = try fixedLayers()
         try OutputPath.check(output)
         if let curves { try OutputPath.check(curves, option: "--curves") }
-    }
-
-    func grid() throws -> (densities: [Double], bits: [Double]) {
-        (try Self.parseList(densities, option: "--densities") { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } },
-         try Self.parseList(bitsGrid, option: "--bits-grid") { Double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 16 ? $0 : nil } })
-    }
-
-    /// A non-empty comma-separated list whose every item `value` accepts.
-    static func parseList<T>(_ text: String, option: String, value: (String) -> T?) throws -> [T] {
-        let list = try text.split(separator: ",").map { item -> T in
-            guard let v = value(item.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("\(option): '\(item)' is not an accepted value")
-            }
-            return v
-        }
-        guard !list.isEmpty else { throw ValidationError("\(option) is empty") }
-        return list
     }
 
     func fixedLayers() throws -> [String: LayerCompressor.Options] {
@@ -159,7 +86,7 @@ struct Compress: ParsableCommand {
             let parts = text.split(separator: ":")
             guard parts.count == 2, let d = Double(parts[0]), d.isFinite, d > 0, d <= 1, let b = Int(parts[1]), (1...16).contains(b)
             else { return nil }
-            return LayerCompressor.Options(density: d, bits: b, damping: damping, refits: refits)
+            return learning.layerOptions(density: d, bits: b)
         }
     }
 
@@ -169,7 +96,7 @@ struct Compress: ParsableCommand {
         if let maxDisagreement { return .maxDisagreement(maxDisagreement / 100) }
         var plan: [String: LayerCompressor.Options] = [:]
         for layer in model.network.weightedLayers where density != nil || bits != nil {
-            plan[layer.name] = LayerCompressor.Options(density: density ?? 1, bits: bits, damping: damping, refits: refits)
+            plan[layer.name] = learning.layerOptions(density: density ?? 1, bits: bits)
         }
         let known = Set(model.network.weightedLayers.map(\.name))
         for (name, options) in try fixedLayers() {
@@ -182,26 +109,13 @@ struct Compress: ParsableCommand {
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
         let preprocessing = loaded.preprocessing
-        let train = try TrainingData.open(calibration, holdout: holdout, split: .train, preprocessing: preprocessing)
-        let held = try TrainingData.open(calibration, holdout: holdout, split: .test, preprocessing: preprocessing)
+        let (train, held) = try learning.data(preprocessing)
         let budget = try budget(for: loaded.model)
-        let (densities, bitsGrid) = try grid()
-        var options = CompressPipeline.Options()
-        options.reconstructionImages = images
-        options.sensitivityImages = sensitivityImages
-        options.damping = damping
-        options.refits = refits
-        options.densities = densities
-        options.bits = bitsGrid
+        var options = try learning.pipelineOptions(finetuningOn: train, threads: threads)
         options.container = container.options
         options.metadata = container.metadata(loaded.metadata)
         if let reuseCurves {
             options.curves = try SavedCurves.read(reuseCurves, for: loaded.model)
-        }
-        if epochs > 0 {
-            options.finetune = Retraining(data: train, options: TrainingOptions(
-                epochs: epochs, batchSize: batch, learningRate: lr, learningRateDecay: lrDecay, loss: .distillation(temperature: temperature),
-                augment: true, dropout: false, seed: seed, threads: threads))
         }
         let progress = StageProgress(quiet: json)
         let started = Date()

@@ -20,11 +20,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The network definition, for .net and .caffemodel inputs.", valueName: "prototxt"))
     var prototxt: String?
 
-    @Option(help: ArgumentHelp("Unlabelled calibration images (a JPEG folder).", valueName: "dir"))
-    var calibration: String
-
-    @Option(help: ArgumentHelp("Hold back every k-th calibration image to judge choices on.", valueName: "k"))
-    var holdout: Int = 10
+    @OptionGroup var learning: CalibrationOptionGroup
 
     @Option(help: ArgumentHelp("Labelled images that measure each point (a folder with synsets.txt, or MNIST CSV).", valueName: "data"))
     var eval: String
@@ -34,24 +30,6 @@ struct SweepCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Methods: output-aware, magnitude.", valueName: "m,m"))
     var methods = "output-aware,magnitude"
-
-    @Option(help: "Calibration images the layer statistics come from.")
-    var images = 128
-
-    @Option(help: "Held-back images each sensitivity point is measured on.")
-    var sensitivityImages = 64
-
-    @Option(help: ArgumentHelp("Densities the sensitivity grid tries.", valueName: "d,d,..."))
-    var densities = "1,0.7,0.5,0.35"
-
-    @Option(help: ArgumentHelp("Bits the sensitivity grid tries.", valueName: "b,b,..."))
-    var bitsGrid = "3,3.5,4,4.5,5,6"
-
-    @Option(help: "Epochs of centroid fine-tuning per point (0: none).")
-    var epochs = 0
-
-    @Option(help: "Fine-tuning learning rate.")
-    var lr: Float = 1.5e-5
 
     @Option(help: ArgumentHelp("Write the plot here.", valueName: "file.svg"))
     var svg: String?
@@ -72,12 +50,6 @@ struct SweepCommand: ParsableCommand {
     func validate() throws {
         _ = try budgetList()
         _ = try methodList()
-        guard (2...1000).contains(holdout) else { throw ValidationError("--holdout must be between 2 and 1000, got \(holdout)") }
-        guard (1...100_000).contains(images), (1...100_000).contains(sensitivityImages) else {
-            throw ValidationError("--images and --sensitivity-images must be between 1 and 100000")
-        }
-        guard (0...1000).contains(epochs) else { throw ValidationError("--epochs must be between 0 and 1000, got \(epochs)") }
-        guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be positive, got \(lr)") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
         if let svg { try OutputPath.check(svg, option: "--svg") }
         if let table { try OutputPath.check(table, option: "--table") }
@@ -106,22 +78,12 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         let loaded = try ModelLoader.load(weights: URL(fileURLWithPath: input), prototxt: prototxt.map { URL(fileURLWithPath: $0) })
         let preprocessing = loaded.preprocessing
-        let train = try TrainingData.open(calibration, holdout: holdout, split: .train, preprocessing: preprocessing)
-        let held = try TrainingData.open(calibration, holdout: holdout, split: .test, preprocessing: preprocessing)
+        let (train, held) = try learning.data(preprocessing)
         let evaluation = try TrainingData.open(eval, preprocessing: preprocessing)
         guard evaluation.isLabelled else { throw ValidationError("--eval needs labelled images (a folder with synsets.txt)") }
-        var options = CompressPipeline.Options()
-        options.reconstructionImages = images
-        options.sensitivityImages = sensitivityImages
-        options.densities = try Compress.parseList(densities, option: "--densities") { Double($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } }
-        options.bits = try Compress.parseList(bitsGrid, option: "--bits-grid") { Double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 16 ? $0 : nil } }
+        var options = try learning.pipelineOptions(finetuningOn: train, threads: threads)
         options.container = container.options
         options.metadata = container.metadata(loaded.metadata)
-        if epochs > 0 {
-            options.finetune = Retraining(data: train, options: TrainingOptions(
-                epochs: epochs, batchSize: 32, learningRate: lr, learningRateDecay: 0.8, loss: .distillation(temperature: 1),
-                augment: true, dropout: false, seed: 1, threads: threads))
-        }
         let progress = StageProgress(quiet: json)
         let teacher = try Evaluator.accuracy(of: TrainableParameters(model: loaded.model, target: .weights), on: evaluation.samples,
                                              threads: threads)
