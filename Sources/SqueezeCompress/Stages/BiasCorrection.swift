@@ -122,10 +122,8 @@ public enum BiasCorrection {
     static func receptiveFieldMeans(_ kind: any Operator, input: TensorShape, mean: [Double]) -> [Double] {
         guard let c = kind as? Convolution else { return mean }
         let channels = input.channels, height = input.height, width = input.width
-        let outHeight = (height + c.padding.height + c.paddingEnd.height - ((c.kernel.height - 1) * c.dilation.height + 1))
-            / c.stride.height + 1
-        let outWidth = (width + c.padding.width + c.paddingEnd.width - ((c.kernel.width - 1) * c.dilation.width + 1))
-            / c.stride.width + 1
+        let geometry = c.geometry(input: input)
+        let outHeight = geometry.outputHeight, outWidth = geometry.outputWidth
         guard outHeight > 0, outWidth > 0 else { return [] }
         var fields = [Double](repeating: 0, count: channels * c.kernel.height * c.kernel.width)
         // Per tap, the sum of the input over the positions it reads: a sum over

@@ -139,55 +139,40 @@ public enum ReconstructionStage {
     static func accumulate(_ statistics: inout LayerStatistics, layer: any Operator, input: TensorShape,
                            student: [Float], teacher: [Float]?, offset: Int) {
         let rows = statistics.rows
+        var scratch = [Float](repeating: 0, count: rows * rows)
         guard let c = layer as? Convolution else {
             // Fully connected: one column, the whole input.
-            var scratch = [Float](repeating: 0, count: rows * rows)
-            student.withUnsafeBufferPointer { s in
-                scratch.withUnsafeMutableBufferPointer { m in
-                    if let teacher {
-                        teacher.withUnsafeBufferPointer { t in
-                            statistics.accumulate(group: 0, student: s.baseAddress! + offset, teacher: t.baseAddress! + offset,
-                                                  count: 1, scratch: m.baseAddress!)
-                        }
-                    } else {
-                        statistics.accumulate(group: 0, student: s.baseAddress! + offset, teacher: nil, count: 1, scratch: m.baseAddress!)
-                    }
-                }
-            }
+            add(&statistics, group: 0, student: student, teacher: teacher, offset: offset, count: 1, scratch: &scratch)
             return
         }
-        let perGroup = input.channels / c.groups
-        let g = ConvolutionGeometry(channels: perGroup, height: input.height, width: input.width,
-                                    kernelHeight: c.kernel.height, kernelWidth: c.kernel.width,
-                                    strideHeight: c.stride.height, strideWidth: c.stride.width,
-                                    padHeight: c.padding.height, padWidth: c.padding.width,
-                                    padBottom: c.paddingEnd.height, padRight: c.paddingEnd.width,
-                                    dilationHeight: c.dilation.height, dilationWidth: c.dilation.width)
+        let g = c.geometry(input: input)
         let columns = g.columnCount, plane = input.height * input.width
         var mine = [Float](repeating: 0, count: rows * columns)
-        var theirs = [Float](repeating: 0, count: teacher == nil ? 0 : rows * columns)
-        var scratch = [Float](repeating: 0, count: rows * rows)
+        var theirs: [Float]? = teacher.map { _ in [Float](repeating: 0, count: rows * columns) }
+        for group in 0..<c.groups {
+            let base = offset + group * g.channels * plane
+            layOut(g, student, from: base, into: &mine)
+            if let teacher { layOut(g, teacher, from: base, into: &theirs!) }
+            add(&statistics, group: group, student: mine, teacher: theirs, offset: 0, count: columns, scratch: &scratch)
+        }
+    }
+
+    /// im2col of the image planes at `base` of `values` into `columns`.
+    private static func layOut(_ g: ConvolutionGeometry, _ values: [Float], from base: Int, into columns: inout [Float]) {
+        values.withUnsafeBufferPointer { v in
+            columns.withUnsafeMutableBufferPointer { im2col(g, input: v.baseAddress! + base, columns: $0.baseAddress!) }
+        }
+    }
+
+    /// Adds `count` columns (at `offset` of each matrix) to group `group`.
+    private static func add(_ statistics: inout LayerStatistics, group: Int, student: [Float], teacher: [Float]?, offset: Int,
+                            count: Int, scratch: inout [Float]) {
         student.withUnsafeBufferPointer { s in
-            for group in 0..<c.groups {
-                let base = offset + group * perGroup * plane
-                mine.withUnsafeMutableBufferPointer { im2col(g, input: s.baseAddress! + base, columns: $0.baseAddress!) }
-                if let teacher {
-                    teacher.withUnsafeBufferPointer { t in
-                        theirs.withUnsafeMutableBufferPointer { im2col(g, input: t.baseAddress! + base, columns: $0.baseAddress!) }
-                    }
-                }
-                mine.withUnsafeBufferPointer { x in
-                    scratch.withUnsafeMutableBufferPointer { m in
-                        if teacher != nil {
-                            theirs.withUnsafeBufferPointer { t in
-                                statistics.accumulate(group: group, student: x.baseAddress!, teacher: t.baseAddress!,
-                                                      count: columns, scratch: m.baseAddress!)
-                            }
-                        } else {
-                            statistics.accumulate(group: group, student: x.baseAddress!, teacher: nil, count: columns,
-                                                  scratch: m.baseAddress!)
-                        }
-                    }
+            // Without a teacher the same buffer is read, and nil tells the statistics so.
+            (teacher ?? student).withUnsafeBufferPointer { t in
+                scratch.withUnsafeMutableBufferPointer { m in
+                    statistics.accumulate(group: group, student: s.baseAddress! + offset,
+                                          teacher: teacher == nil ? nil : t.baseAddress! + offset, count: count, scratch: m.baseAddress!)
                 }
             }
         }
