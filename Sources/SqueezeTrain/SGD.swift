@@ -2,23 +2,20 @@
 /// `v = momentum * v - lr * (g + decay * w)`, `w += v`), aware of each layer's
 /// constraint: pruned weights stay exactly zero, and weight-shared layers move
 /// each centroid by the summed gradient of the weights that share it.
-final class SGD {
+final class SGD: ParameterUpdate {
     let parameters: TrainableParameters
     let momentum: Float
     let weightDecay: Float
     let trainBiases: Bool
     private var weightVelocity: [[Float]]
     private var biasVelocity: [[Float]]
-    private var centroidGradient: [Float] = []
 
     init(parameters: TrainableParameters, momentum: Float, weightDecay: Float, trainBiases: Bool) {
         self.parameters = parameters
         self.momentum = momentum
         self.weightDecay = weightDecay
         self.trainBiases = trainBiases
-        weightVelocity = parameters.slots.map {
-            [Float](repeating: 0, count: $0.constraint == .shared ? $0.codebook.count : $0.weights.count)
-        }
+        weightVelocity = parameters.slots.map { [Float](repeating: 0, count: $0.learnedCount) }
         biasVelocity = parameters.slots.map { [Float](repeating: 0, count: $0.bias.count) }
     }
 
@@ -40,11 +37,7 @@ final class SGD {
                     }
                 }
             case .shared:
-                // The centroid's gradient is the sum over the weights that share it.
-                centroidGradient = [Float](repeating: 0, count: slot.codebook.count)
-                for j in 0..<slot.codes.count where slot.codes[j] >= 0 {
-                    centroidGradient[Int(slot.codes[j])] += g[j]
-                }
+                let centroidGradient = slot.centroidGradient(g)
                 for c in 0..<slot.codebook.count {
                     weightVelocity[i][c] = momentum * weightVelocity[i][c] - lr * centroidGradient[c]
                     slot.codebook[c] += weightVelocity[i][c]
@@ -58,5 +51,28 @@ final class SGD {
                 slot.bias[j] += biasVelocity[i][j]
             }
         }
+    }
+}
+
+/// One optimiser step from a batch's summed gradients, keeping every layer's
+/// constraint (`SGD`, `Adam`).
+protocol ParameterUpdate: AnyObject {
+    /// Applies one update.
+    func step(learningRate: Float, weightGradients: [UnsafeMutableBufferPointer<Float>],
+              biasGradients: [UnsafeMutableBufferPointer<Float>])
+}
+
+extension TrainableParameters.Slot {
+    /// How many values the optimiser learns for the weights: the centroids of a
+    /// shared layer, else every weight.
+    var learnedCount: Int { constraint == .shared ? codebook.count : weights.count }
+
+    /// A shared layer's centroid gradients: each the sum over the weights that share it.
+    func centroidGradient(_ g: UnsafeMutableBufferPointer<Float>) -> [Float] {
+        var sum = [Float](repeating: 0, count: codebook.count)
+        for j in 0..<codes.count where codes[j] >= 0 {
+            sum[Int(codes[j])] += g[j]
+        }
+        return sum
     }
 }

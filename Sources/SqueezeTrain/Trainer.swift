@@ -15,7 +15,7 @@ public final class Trainer {
     public let options: TrainingOptions
     private let graphs: [TrainingGraph]
     private let teachers: [TrainingGraph]
-    private let optimizer: SGD
+    private let optimizer: any ParameterUpdate
 
     /// A trainer. Distillation needs `teacher`: the parameters whose outputs the
     /// student learns to match (for instance the model before quantization).
@@ -38,8 +38,8 @@ public final class Trainer {
             estimate.add(t.memory, times: workers)
             teacherLayout = t
         }
-        estimate.add("SGD momentum", count: parameters.slots.reduce(0) { Checked.saturatingAdd($0, $1.weights.count + $1.bias.count) },
-                     elementBytes: 4)
+        let state = parameters.slots.reduce(0) { Checked.saturatingAdd($0, $1.weights.count + $1.bias.count) }
+        estimate.add("optimiser state", count: options.optimizer == .adam ? Checked.saturatingAdd(state, state) : state, elementBytes: 4)
         do { try memoryLimit.check(estimate) } catch { throw .resource(error) }
         var graphs: [TrainingGraph] = [], teachers: [TrainingGraph] = []
         for _ in 0..<workers {
@@ -53,8 +53,14 @@ public final class Trainer {
         self.options = options
         self.graphs = graphs
         self.teachers = teachers
-        self.optimizer = SGD(parameters: parameters, momentum: options.momentum, weightDecay: options.weightDecay,
+        switch options.optimizer {
+        case .sgd:
+            optimizer = SGD(parameters: parameters, momentum: options.momentum, weightDecay: options.weightDecay,
+                            trainBiases: options.trainBiases)
+        case .adam:
+            optimizer = Adam(parameters: parameters, beta1: options.momentum, weightDecay: options.weightDecay,
                              trainBiases: options.trainBiases)
+        }
     }
 
     /// Runs `options.epochs` epochs over `samples`.

@@ -1,5 +1,14 @@
 import Foundation
 
+/// The rule that turns a batch's gradients into an update.
+public enum Optimizer: String, Hashable, Sendable, CaseIterable {
+    /// SGD with momentum and L2 weight decay (Caffe's update).
+    case sgd
+    /// Adam with decoupled weight decay; `momentum` is its first-moment decay.
+    /// Each parameter's step is independent of its gradient's scale.
+    case adam
+}
+
 /// How a training run proceeds.
 public struct TrainingOptions: Hashable, Sendable {
     /// Passes over the data.
@@ -10,7 +19,7 @@ public struct TrainingOptions: Hashable, Sendable {
     public var learningRate: Float
     /// Multiplies the learning rate after every epoch.
     public var learningRateDecay: Float
-    /// SGD momentum.
+    /// SGD momentum (Adam: the first-moment decay).
     public var momentum: Float
     /// L2 weight decay on weights (not on centroids or biases).
     public var weightDecay: Float
@@ -27,12 +36,14 @@ public struct TrainingOptions: Hashable, Sendable {
     public var seed: UInt64
     /// Worker threads (each runs part of every batch).
     public var threads: Int
+    /// The update rule.
+    public var optimizer: Optimizer
 
     /// Options; defaults suit fine-tuning with labels.
     public init(epochs: Int = 1, batchSize: Int = 32, learningRate: Float = 0.01, learningRateDecay: Float = 1,
                 momentum: Float = 0.9, weightDecay: Float = 5e-4, loss: LossFunction = .crossEntropy,
                 trainBiases: Bool = true, augment: Bool = true, dropout: Bool = true, seed: UInt64 = 1,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, optimizer: Optimizer = .sgd) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -45,6 +56,7 @@ public struct TrainingOptions: Hashable, Sendable {
         self.dropout = dropout
         self.seed = seed
         self.threads = threads
+        self.optimizer = optimizer
     }
 
     /// Checks every option is in range.

@@ -33,7 +33,10 @@ struct CalibrationOptionGroup: ParsableArguments {
     @Option(help: "Epochs of centroid fine-tuning by distillation (0: none); the best epoch on the held-back split is kept.")
     var epochs = 0
 
-    @Option(help: "Fine-tuning learning rate (a centroid's gradient sums over every weight that shares it, so it is small).")
+    @Option(help: "Fine-tuning update rule: adam (a step per centroid independent of how many weights share it) or sgd.")
+    var optimizer: Optimizer = .sgd
+
+    @Option(help: "Fine-tuning learning rate (sgd: a centroid's gradient sums over every weight that shares it, so it is small).")
     var lr: Float = 1.5e-5
 
     @Option(help: "Multiply the learning rate by this after every epoch.")
@@ -107,7 +110,7 @@ struct CalibrationOptionGroup: ParsableArguments {
         if epochs > 0 {
             options.finetune = Retraining(data: train, options: TrainingOptions(
                 epochs: epochs, batchSize: batch, learningRate: lr, learningRateDecay: lrDecay, loss: .distillation(temperature: temperature),
-                augment: true, dropout: false, seed: seed, threads: threads))
+                augment: true, dropout: false, seed: seed, threads: threads, optimizer: optimizer))
         }
         return options
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SqueezeCompress
 
+extension Optimizer: ExpressibleByArgument {}
+
 /// How retraining, fine-tuning and training from scratch run.
 struct TrainingOptionGroup: ParsableArguments {
     enum LossChoice: String, ExpressibleByArgument, CaseIterable {
@@ -20,7 +22,10 @@ struct TrainingOptionGroup: ParsableArguments {
     @Option(help: "Multiply the learning rate by this after every epoch (0 < d <= 1).")
     var lrDecay: Float = 1
 
-    @Option(help: "SGD momentum.")
+    @Option(help: "Update rule: sgd (momentum, L2 weight decay) or adam (decoupled weight decay).")
+    var optimizer: Optimizer = .sgd
+
+    @Option(help: "SGD momentum (adam: the first-moment decay).")
     var momentum: Float = 0.9
 
     @Option(help: "L2 weight decay on weights.")
@@ -48,7 +53,7 @@ struct TrainingOptionGroup: ParsableArguments {
     func options(loss: LossFunction, threads: Int) -> TrainingOptions {
         TrainingOptions(epochs: epochs, batchSize: batch, learningRate: lr, learningRateDecay: lrDecay, momentum: momentum,
                         weightDecay: weightDecay, loss: loss, augment: !noAugment, dropout: !noDropout, seed: seed,
-                        threads: threads)
+                        threads: threads, optimizer: optimizer)
     }
 
     /// The training part of `path` and, with a hold-out split, its test part;

@@ -83,7 +83,8 @@ struct TrainerTests {
         #expect(results[0] == results[1])
     }
 
-    @Test func maskedRetrainingKeepsPrunedWeightsExactlyZero() throws {
+    @Test(arguments: Optimizer.allCases)
+    func maskedRetrainingKeepsPrunedWeightsExactlyZero(optimizer: Optimizer) throws {
         let (train, _) = try Self.digits()
         let network = try CaffeDefinition.network(prototxt: Self.mlp)
         var model = try TrainableParameters(initializing: network, seed: 2).model
@@ -92,7 +93,8 @@ struct TrainerTests {
         let positions = stride(from: 0, to: dense.count, by: 3).map(UInt32.init)
         model.parameters["ip1"]!.weights.storage = .sparse(positions: positions, values: positions.map { dense[Int($0)] })
         let parameters = try TrainableParameters(model: model, target: .weights)
-        _ = try Trainer(parameters: parameters, options: TrainingOptions(epochs: 1, learningRate: 0.05, threads: 2))
+        _ = try Trainer(parameters: parameters, options: TrainingOptions(epochs: 1, learningRate: optimizer == .sgd ? 0.05 : 1e-3,
+                                                                         threads: 2, optimizer: optimizer))
             .train(on: SampleSubset(train, indices: Array(0..<300)))
         let after = parameters.model.parameters["ip1"]!.weights
         #expect(after.positions == positions)
@@ -101,19 +103,27 @@ struct TrainerTests {
         #expect(zip(values, dense).contains { $0.0 != $0.1 }, "the kept weights moved")
     }
 
-    @Test func eachCentroidMovesByTheSumOfItsWeightsGradients() throws {
+    /// SGD moves a centroid by the learning rate times its summed gradient; Adam's
+    /// first step by about the learning rate against its sign, whatever its scale.
+    @Test(arguments: Optimizer.allCases)
+    func eachCentroidMovesByTheSumOfItsWeightsGradients(optimizer: Optimizer) throws {
         let (train, _) = try Self.digits()
         // Without dropout, so the reference pass below sees the same network as the trainer.
         let network = try CaffeDefinition.network(prototxt: Self.mlp.split(separator: "\n").filter { !$0.contains("Dropout") }
             .joined(separator: "\n"))
         var model = try TrainableParameters(initializing: network, seed: 3).model
+        let initial: [Float] = [-0.05, -0.01, 0.01, 0.05]
+        var assigned: [String: [UInt16]] = [:]
         for name in ["ip1", "ip2"] {
-            let w = model.parameters[name]!.weights
-            let codes = (0..<w.elementCount).map { UInt16($0 % 4) }
-            model.parameters[name]!.weights.storage = .shared(codebook: [-0.05, -0.01, 0.01, 0.05], codes: codes, positions: nil)
+            // Each weight to its nearest centroid, so the quantized network still computes something.
+            let codes = model.parameters[name]!.weights.denseValues().map { w in
+                UInt16(initial.indices.min { abs(initial[$0] - w) < abs(initial[$1] - w) }!)
+            }
+            assigned[name] = codes
+            model.parameters[name]!.weights.storage = .shared(codebook: initial, codes: codes, positions: nil)
         }
         let batch = Array(0..<16)
-        // The expected step: one SGD update without momentum, from the dense gradients.
+        // The expected step: one update without momentum, from the dense gradients.
         let dense = try TrainableParameters(model: model, target: .weights)
         let graph = try TrainingGraph(parameters: dense, capacity: batch.count)
         let size = graph.sampleShape.elementCount
@@ -128,19 +138,26 @@ struct TrainerTests {
         let lr: Float = 0.1
         let slot = dense.slot(named: "ip2")!
         let gradient = graph.weightGradients[dense.slots.firstIndex { $0 === slot }!]
-        var expected: [Float] = [-0.05, -0.01, 0.01, 0.05]
-        for j in 0..<gradient.count { expected[j % 4] -= lr * gradient[j] }
+        var sums: [Float] = [0, 0, 0, 0]
+        for j in 0..<gradient.count { sums[Int(assigned["ip2"]![j])] += gradient[j] }
+        // Adam's first step with no first-moment decay: lr g / (|g| + epsilon / sqrt(1 - beta2)).
+        let expected = zip(initial, sums).map { c, g in
+            optimizer == .sgd ? c - lr * g : c - lr * g / (abs(g) + 1e-8 / (1 - Float(0.999)).squareRoot())
+        }
 
         let shared = try TrainableParameters(model: model, target: .centroids)
         let options = TrainingOptions(epochs: 1, batchSize: batch.count, learningRate: lr, momentum: 0, weightDecay: 0,
-                                      trainBiases: false, augment: false, threads: 1)
+                                      trainBiases: false, augment: false, threads: 1, optimizer: optimizer)
         // One batch, in order: a subset of exactly the batch, shuffled, is the same set of samples.
         _ = try Trainer(parameters: shared, options: options).train(on: SampleSubset(train, indices: batch))
         guard case .shared(let codebook, let codes, nil) = shared.model.parameters["ip2"]!.weights.storage else {
             Issue.record("ip2 is no longer shared")
             return
         }
-        #expect(codes == (0..<codes.count).map { UInt16($0 % 4) })
+        #expect(codes == assigned["ip2"])
+        if optimizer == .adam {
+            #expect(zip(codebook, initial).allSatisfy { abs(abs($0 - $1) - lr) < 0.01 * lr }, "each centroid moved by lr")
+        }
         for (a, b) in zip(codebook, expected) { #expect(abs(a - b) <= 1e-5 * max(1, abs(b)), "\(codebook) vs \(expected)") }
     }
 
