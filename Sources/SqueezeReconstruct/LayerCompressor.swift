@@ -1,3 +1,4 @@
+import Foundation
 import SqueezeModel
 import SqueezeQuantize
 
@@ -49,6 +50,11 @@ public enum LayerCompressor {
         public var refits: Int
         /// Fix columns in descending order of input energy (else stored order).
         public var activationOrder = true
+        /// Entropy-constrained assignment (0: nearest centroid): a weight takes
+        /// the centroid of least output error plus this many times the mean
+        /// error per weight for every bit its code costs (`-log2` of the code's
+        /// frequency in the previous round), so the codes Huffman-code shorter.
+        public var rateWeight = 0.0
 
         /// Options; by default prune nothing, share nothing, fit the teacher.
         public init(density: Double = 1, bits: Int? = nil, matchTeacher: Bool = true, damping: Double = 0.01,
@@ -92,6 +98,7 @@ public enum LayerCompressor {
         guard options.density.isFinite, (0...1).contains(options.density) else { throw .invalidOption("density \(options.density)") }
         if let b = options.bits, !(1...16).contains(b) { throw .invalidOption("bits \(b)") }
         if let k = options.centroids, !(1...(1 << (options.bits ?? 16))).contains(k) { throw .invalidOption("\(k) centroids") }
+        guard options.rateWeight.isFinite, options.rateWeight >= 0 else { throw .invalidOption("rate weight \(options.rateWeight)") }
         let perGroup = outputs / s.groups
         let forced: [Bool] = keepPruned && weights.isPruned ? values.map { $0 == 0 } : []
         if options.method == .magnitude {
@@ -231,14 +238,20 @@ public enum LayerCompressor {
         let clustering = KMeans.cluster(survivors, k: options.centroids ?? 1 << bits, initialization: .linear)
         var codebook = clustering.centroids.map(Double.init)
         var codes = [UInt16](repeating: 0, count: outputs * rows)
+        var rate: [Double]?
         for round in 0...max(options.refits, 0) {
             current = targets
+            var error = 0.0
             for g in 0..<s.groups {
                 var groupMask = Array(mask[(g * perGroup * rows)..<((g + 1) * perGroup * rows)])
                 var groupCodes = [UInt16](repeating: 0, count: perGroup * rows)
-                sequentialPass(&current[g], u: factors[g], outputs: perGroup, rows: rows, size: size, prune: 0,
-                               forced: nil, mask: &groupMask, codebook: codebook, codes: &groupCodes)
+                error += sequentialPass(&current[g], u: factors[g], outputs: perGroup, rows: rows, size: size, prune: 0,
+                                        forced: nil, mask: &groupMask, codebook: codebook, codes: &groupCodes, rate: rate)
                 codes.replaceSubrange((g * perGroup * rows)..<((g + 1) * perGroup * rows), with: groupCodes)
+            }
+            if options.rateWeight > 0 {
+                rate = codeCosts(codes: codes, mask: mask, centroids: codebook.count,
+                                 perBit: options.rateWeight * error / Double(max(survivors.count, 1)))
             }
             guard round < options.refits else { break }
             codebook = CentroidFit.refit(codebook: codebook, codes: codes, mask: mask, targets: targets, hessians: hessians,
@@ -249,17 +262,33 @@ public enum LayerCompressor {
             for (r, k) in order.enumerated() { rank[k] = UInt16(r) }
             codebook = order.map { codebook[$0] }
             codes = codes.map { rank[Int($0)] }
+            rate = rate.map { r in order.map { r[$0] } }
         }
         return finish(current: current, targets: targets, hessians: hessians, statistics: s, mask: mask,
                       outputs: outputs, shape: shape, codebook: codebook, codes: codes)
     }
 
+    /// Per centroid, what its code costs in output error: `perBit` times its
+    /// length in bits as the codes' frequencies give it.
+    static func codeCosts(codes: [UInt16], mask: [Bool], centroids: Int, perBit: Double) -> [Double] {
+        var counts = [Double](repeating: 0, count: centroids)
+        for (i, c) in codes.enumerated() where !mask[i] { counts[Int(c)] += 1 }
+        let total = counts.reduce(0, +)
+        // An unused centroid costs as much as one used half a time.
+        return counts.map { perBit * -log2(max($0, 0.5) / max(total, 1)) }
+    }
+
     /// Fixes the columns of one group front to back (the bias column, last,
     /// is never fixed: it takes the compensation). With `prune > 0` each
     /// block's mask is chosen first; masked weights become zero; with a
-    /// codebook the others become their nearest centroid (codes written).
+    /// codebook the others become their nearest centroid (codes written), or
+    /// with `rate` the centroid of least output error plus its code's cost.
+    /// Returns the output error the quantization added (sum of `(v - q)^2 / d^2`).
+    @discardableResult
     static func sequentialPass(_ w: inout [Double], u: [Double], outputs n: Int, rows: Int, size: Int, prune: Double,
-                               forced: [Bool]?, mask: inout [Bool], codebook: [Double]?, codes: inout [UInt16]) {
+                               forced: [Bool]?, mask: inout [Bool], codebook: [Double]?, codes: inout [UInt16],
+                               rate: [Double]? = nil) -> Double {
+        var added = 0.0
         let block = 128
         for b0 in stride(from: 0, to: rows, by: block) {
             let b1 = min(rows, b0 + block)
@@ -292,9 +321,10 @@ public enum LayerCompressor {
                     if mask[c * rows + i] {
                         q = 0
                     } else if let codebook {
-                        let k = nearest(codebook, v)
+                        let k = rate.map { cheapest(codebook, v, scale: 1 / (d * d), costs: $0) } ?? nearest(codebook, v)
                         codes[c * rows + i] = UInt16(k)
                         q = codebook[k]
+                        added += (v - q) * (v - q) / (d * d)
                     }
                     guard q != v else { continue }
                     w[c * size + i] = q
@@ -302,6 +332,18 @@ public enum LayerCompressor {
                 }
             }
         }
+        return added
+    }
+
+    /// The centroid of least `scale * (v - c_k)^2 + costs[k]`.
+    static func cheapest(_ codebook: [Double], _ v: Double, scale: Double, costs: [Double]) -> Int {
+        var best = 0, bestCost = Double.infinity
+        for k in codebook.indices {
+            let e = v - codebook[k]
+            let cost = scale * e * e + costs[k]
+            if cost < bestCost { (best, bestCost) = (k, cost) }
+        }
+        return best
     }
 
     /// The weight-only baseline: keep the largest magnitudes, k-means the survivors.

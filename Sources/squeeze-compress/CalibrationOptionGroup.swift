@@ -33,6 +33,9 @@ struct CalibrationOptionGroup: ParsableArguments {
     @Option(help: "Epochs of centroid fine-tuning by distillation (0: none); the best epoch on the held-back split is kept.")
     var epochs = 0
 
+    @Option(help: "Entropy-constrained sharing: each weight's centroid trades output error against its code's length in bits at this many times the mean error per weight (0: nearest centroid).")
+    var rateWeight = 0.0
+
     @Option(help: "Fine-tuning update rule: adam (a step per centroid independent of how many weights share it) or sgd.")
     var optimizer: Optimizer = .sgd
 
@@ -58,6 +61,9 @@ struct CalibrationOptionGroup: ParsableArguments {
             throw ValidationError("--sensitivity-images must be between 1 and 100000, got \(sensitivityImages)")
         }
         guard damping.isFinite, damping > 0, damping <= 100 else { throw ValidationError("--damping must be in (0, 100], got \(damping)") }
+        guard rateWeight.isFinite, (0...100).contains(rateWeight) else {
+            throw ValidationError("--rate-weight must be between 0 and 100, got \(rateWeight)")
+        }
         guard (0...20).contains(refits) else { throw ValidationError("--refits must be between 0 and 20, got \(refits)") }
         guard (0...1000).contains(epochs) else { throw ValidationError("--epochs must be between 0 and 1000, got \(epochs)") }
         guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be positive, got \(lr)") }
@@ -94,9 +100,11 @@ struct CalibrationOptionGroup: ParsableArguments {
          try TrainingData.open(calibration, holdout: holdout, split: .test, preprocessing: preprocessing))
     }
 
-    /// A layer's options with this group's damping and refits.
+    /// A layer's options with this group's damping, refits and rate weight.
     func layerOptions(density: Double, bits: Int?) -> LayerCompressor.Options {
-        LayerCompressor.Options(density: density, bits: bits, damping: damping, refits: refits)
+        var options = LayerCompressor.Options(density: density, bits: bits, damping: damping, refits: refits)
+        options.rateWeight = rateWeight
+        return options
     }
 
     /// The pipeline's options (the container and metadata are the caller's).
@@ -106,6 +114,7 @@ struct CalibrationOptionGroup: ParsableArguments {
         options.sensitivityImages = sensitivityImages
         options.damping = damping
         options.refits = refits
+        options.rateWeight = rateWeight
         (options.densities, options.bits) = try grid()
         if epochs > 0 {
             options.finetune = Retraining(data: train, options: TrainingOptions(

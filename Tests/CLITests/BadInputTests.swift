@@ -110,6 +110,8 @@ struct BadInputTests {
         (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--target-bytes", "9", "--densities", "1,1.5"], "--densities"),
         (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--target-bytes", "9", "--bits-grid", "0"], "--bits-grid"),
         (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--layers", "conv1=2:4"], "--layers"),
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--bits", "4", "--rate-weight", "-1"], "--rate-weight"),
+        (["compress", "m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--bits", "4", "--optimizer", "lbfgs"], "--optimizer"),
         (["compress", "/nonexistent/m.sqz", "--calibration", "c", "-o", "/tmp/x.sqz", "--bits", "4"], "/nonexistent/m.sqz"),
         (["sweep", "m.sqz", "--calibration", "c", "--eval", "e", "--budgets", "10,x"], "--budgets"),
         (["sweep", "m.sqz", "--calibration", "c", "--eval", "e", "--budgets", "10", "--methods", "random"], "--methods"),

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SqueezeModel
 @testable import SqueezeReconstruct
@@ -149,6 +150,36 @@ struct Problem {
         #expect(refitted.relativeError <= once.relativeError * 1.0001)
         #expect(p.outputError(weights: refitted.weights.denseValues(), bias: refitted.bias)
                 <= p.outputError(weights: once.weights.denseValues(), bias: once.bias) * 1.0001)
+    }
+
+    /// The codes' empirical entropy in bits per weight.
+    static func entropy(_ codes: [UInt16]) -> Double {
+        var counts: [UInt16: Double] = [:]
+        for c in codes { counts[c, default: 0] += 1 }
+        let n = Double(codes.count)
+        return counts.values.reduce(0) { $0 - $1 / n * log2($1 / n) }
+    }
+
+    @Test("a rate weight trades output error for shorter codes", arguments: [4.0, 8.0])
+    func entropyConstrainedSharing(rateWeight: Double) throws {
+        let p = Problem(outputs: 16, rows: 32, columns: 800)
+        let stats = p.statistics(sameInputs: true)
+        var options = LayerCompressor.Options(bits: 4)
+        let plain = try LayerCompressor.compress(weights: p.tensor, bias: p.bias, statistics: stats, options: options)
+        options.rateWeight = rateWeight
+        let constrained = try LayerCompressor.compress(weights: p.tensor, bias: p.bias, statistics: stats, options: options)
+        guard case .shared(_, let plainCodes, nil) = plain.weights.storage,
+              case .shared(_, let codes, nil) = constrained.weights.storage else {
+            Issue.record("not shared")
+            return
+        }
+        #expect(Self.entropy(codes) < Self.entropy(plainCodes) - 0.05, "\(Self.entropy(codes)) vs \(Self.entropy(plainCodes))")
+        #expect(p.outputError(weights: constrained.weights.denseValues(), bias: constrained.bias)
+                > p.outputError(weights: plain.weights.denseValues(), bias: plain.bias))
+        #expect(throws: ReconstructError.self) {
+            options.rateWeight = -1
+            return try LayerCompressor.compress(weights: p.tensor, bias: p.bias, statistics: stats, options: options)
+        }
     }
 
     @Test("weights come back in their places whichever order the columns were fixed in", arguments: [true, false])

@@ -70,7 +70,7 @@ public enum Allocation {
     /// Measures every layer of `model` at every grid point.
     public static func sensitivity(_ model: Model, densities: [Double] = defaultDensities, bits: [Double] = defaultBits,
                                    statisticsImages: CalibrationSet, agreement: TeacherAgreement,
-                                   method: LayerCompressor.Method = .outputAware,
+                                   method: LayerCompressor.Method = .outputAware, rateWeight: Double = 0,
                                    options: ContainerOptions = ContainerOptions(), threads: Int,
                                    observer: StageObserver = .silent) throws -> [Curve] {
         for d in densities where !(d.isFinite && d > 0 && d <= 1) { throw ReconstructError.invalidOption("density \(d) in the grid") }
@@ -104,6 +104,7 @@ public enum Allocation {
                 let (k, width) = codebook(bits: b)
                 var settings = LayerCompressor.Options(density: d, bits: width, matchTeacher: false, method: method)
                 settings.centroids = k
+                settings.rateWeight = rateWeight
                 let result = try LayerCompressor.compress(weights: parameters.weights, bias: parameters.bias, statistics: stats,
                                                           options: settings)
                 var compressed = parameters

@@ -40,6 +40,8 @@ public enum CompressPipeline {
         public var damping = 0.01
         /// Centroid refit rounds (see `LayerCompressor.Options`).
         public var refits = 5
+        /// Entropy-constrained assignment (see `LayerCompressor.Options.rateWeight`).
+        public var rateWeight = 0.0
         /// How layers are compressed (output-aware, or the magnitude baseline).
         public var method: LayerCompressor.Method = .outputAware
         /// Sensitivity curves measured before (for the same model, method and
@@ -105,6 +107,7 @@ public enum CompressPipeline {
                 var o = LayerCompressor.Options(density: $0.density, bits: $0.bits, damping: options.damping, refits: options.refits,
                                                 method: options.method)
                 o.centroids = $0.centroids
+                o.rateWeight = options.rateWeight
                 return o
             }
         }
@@ -112,6 +115,7 @@ public enum CompressPipeline {
             if let given = options.curves { return given }
             return try Allocation.sensitivity(teacher, densities: options.densities, bits: options.bits,
                                               statisticsImages: images, agreement: agreement, method: options.method,
+                                              rateWeight: options.rateWeight,
                                               options: options.container, threads: threads, observer: observer)
         }
         // The file as it will be written, its history of choices included.
