@@ -7,5 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${SQUEEZE_SHARED:-../shared}
-exec tools/compress-reproduction.sh mobilenet-v1-0.5-160 800000 4 1.5e-5 \
-    --onnx "$shared/models/mobilenet-v1-0.5-160/mobilenet-v1-0.5-160.onnx"
+exec tools/compress-reproduction.sh mobilenet-v1-0.5-160 800000 \
+    --onnx "$shared/models/mobilenet-v1-0.5-160/mobilenet-v1-0.5-160.onnx" -- --epochs 4 --lr 1.5e-5

@@ -7,5 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${SQUEEZE_SHARED:-../shared}
-exec tools/compress-reproduction.sh mobilenet-v2-1.0-224 "${TARGET:-2000000}" 3 1.5e-5 \
-    --onnx "$shared/models/mobilenet-v2-1.0-224/mobilenet-v2-1.0-224.onnx"
+exec tools/compress-reproduction.sh mobilenet-v2-1.0-224 "${TARGET:-2000000}" \
+    --onnx "$shared/models/mobilenet-v2-1.0-224/mobilenet-v2-1.0-224.onnx" -- --epochs 3 --lr 1.5e-5

@@ -33,7 +33,7 @@ struct CalibrationOptionGroup: ParsableArguments {
     @Option(help: "Epochs of centroid fine-tuning by distillation (0: none); the best epoch on the held-back split is kept.")
     var epochs = 0
 
-    @Option(help: "Entropy-constrained sharing: each weight's centroid trades output error against its code's length in bits at this many times the mean error per weight (0: nearest centroid).")
+    @Option(help: ArgumentHelp("Entropy-constrained sharing: a weight's centroid trades output error against its code's length in bits at this many times the mean error per weight (0: nearest centroid). With a budget the grid adds such points, unpruned at 4 bits or more; a fixed plan uses it for every layer.", valueName: "w"))
     var rateWeight = 0.0
 
     @Option(help: "Fine-tuning update rule: adam (a step per centroid independent of how many weights share it) or sgd.")

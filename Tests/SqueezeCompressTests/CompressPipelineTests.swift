@@ -72,25 +72,38 @@ struct CompressPipelineTests {
         #expect(m.images == 96)
     }
 
-    @Test("a byte budget is met by the whole file, and the choices are stored in the container", arguments: [3_000, 5_000])
-    func budgetIsMet(budget: Int) throws {
+    @Test("a byte budget is met by the whole file, and the choices are stored in the container",
+          arguments: [(3_000, 0.0), (5_000, 0.0), (5_000, 6.0)])
+    func budgetIsMet(budget: Int, rateWeight: Double) throws {
         let (teacher, train, held) = try Self.teacher()
         var options = CompressPipeline.Options()
         options.reconstructionImages = 96
         options.sensitivityImages = 48
         options.densities = [1, 0.5, 0.25]
         options.bits = [3, 5]
+        options.rateWeight = rateWeight
         let outcome = try CompressPipeline.run(teacher, calibration: train, held: held, budget: .bytes(budget), options: options,
                                                threads: 2)
         #expect(outcome.encoding.bytes.count <= budget)
         #expect(outcome.curves.count == 3)
-        #expect(outcome.curves.allSatisfy { $0.points.count == 6 })
+        // With a rate weight, one more point per layer: unpruned at 5 bits (3 is too few centroids).
+        #expect(outcome.curves.allSatisfy { $0.points.count == (rateWeight > 0 ? 7 : 6) })
+        #expect(outcome.curves.allSatisfy { $0.points.filter { $0.rateWeight != nil }.allSatisfy { $0.density == 1 && $0.bits == 5 } })
         let decoded = try SqueezeContainer.decodeContents(outcome.encoding.bytes, source: "budget")
-        guard case .strings(let entries)? = decoded.metadata["compression.layers"] else {
+        guard case .strings(let entries)? = decoded.metadata[MetadataKeys.history] else {
             Issue.record("no compression history")
             return
         }
-        #expect(entries.count == 3)
+        let stages = entries.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(stages.compactMap { $0["stage"] as? String } == ["allocate", "reconstruct"])
+        let allocation = stages.first?["parameters"] as? [String: Any]
+        #expect(allocation?["target_bytes"] as? Int == budget)
+        let layers = (stages.last?["parameters"] as? [String: Any])?["layers"] as? [String: [String: Double]]
+        #expect(layers?.count == 3)
+        for (name, point) in layers ?? [:] {
+            #expect(point["centroids"] == outcome.choices[name].map { Double($0.centroids ?? 1 << $0.bits) }, "\(name)")
+            #expect(point["rate_weight"] == outcome.choices[name]?.rateWeight, "\(name)")
+        }
         #expect(outcome.reconstructed.agreement > 0.5)
     }
 

@@ -27,15 +27,19 @@ public enum Allocation {
         public var divergence: Double
         /// Top-1 agreement with the teacher then.
         public var agreement: Double
+        /// Entropy-constrained sharing's rate weight (nil: nearest centroid).
+        public var rateWeight: Double?
 
         /// A point.
-        public init(density: Double, bits: Int, centroids: Int? = nil, bytes: Int, divergence: Double, agreement: Double) {
+        public init(density: Double, bits: Int, centroids: Int? = nil, bytes: Int, divergence: Double, agreement: Double,
+                    rateWeight: Double? = nil) {
             self.density = density
             self.bits = bits
             self.centroids = centroids
             self.bytes = bytes
             self.divergence = divergence
             self.agreement = agreement
+            self.rateWeight = rateWeight
         }
     }
 
@@ -67,7 +71,16 @@ public enum Allocation {
         return (k, max(bits, 1))
     }
 
-    /// Measures every layer of `model` at every grid point.
+    /// The grid: every density with every bits value, nearest-centroid; with
+    /// a rate weight also entropy-constrained points, unpruned and at 4 bits
+    /// or more (smaller codebooks leave code lengths little room to differ).
+    static func grid(densities: [Double], bits: [Double], rateWeight: Double) -> [(density: Double, bits: Double, rate: Double?)] {
+        let plain = densities.flatMap { d in bits.map { (density: d, bits: $0, rate: Double?.none) } }
+        guard rateWeight > 0 else { return plain }
+        return plain + bits.filter { $0 >= 4 }.map { (density: 1, bits: $0, rate: rateWeight) }
+    }
+
+    /// Measures every layer of `model` at every grid point (see `grid`).
     public static func sensitivity(_ model: Model, densities: [Double] = defaultDensities, bits: [Double] = defaultBits,
                                    statisticsImages: CalibrationSet, agreement: TeacherAgreement,
                                    method: LayerCompressor.Method = .outputAware, rateWeight: Double = 0,
@@ -91,7 +104,8 @@ public enum Allocation {
             }
             observer.finish()
         }
-        let grid = densities.flatMap { d in bits.map { (d, $0) } }
+        guard rateWeight.isFinite, rateWeight >= 0 else { throw ReconstructError.invalidOption("rate weight \(rateWeight)") }
+        let grid = grid(densities: densities, bits: bits, rateWeight: rateWeight)
         observer.phase("sensitivity", indices.count * grid.count)
         defer { observer.finish() }
         var curves: [Curve] = []
@@ -100,11 +114,11 @@ public enum Allocation {
             let layer = network.layers[index]
             guard let parameters = model.parameters[layer.name] else { continue }
             var curve = Curve(layer: layer.name, points: [])
-            for (d, b) in grid {
+            for (d, b, rate) in grid {
                 let (k, width) = codebook(bits: b)
                 var settings = LayerCompressor.Options(density: d, bits: width, matchTeacher: false, method: method)
                 settings.centroids = k
-                settings.rateWeight = rateWeight
+                settings.rateWeight = rate ?? 0
                 let result = try LayerCompressor.compress(weights: parameters.weights, bias: parameters.bias, statistics: stats,
                                                           options: settings)
                 var compressed = parameters
@@ -115,7 +129,7 @@ public enum Allocation {
                 let measured = try agreement.measure(trial, threads: threads)
                 curve.points.append(Point(density: d, bits: width, centroids: k,
                                           bytes: try SqueezeContainer.sectionBytes(of: layer, parameters: compressed, options: options),
-                                          divergence: measured.divergence, agreement: measured.agreement))
+                                          divergence: measured.divergence, agreement: measured.agreement, rateWeight: rate))
                 done += 1
                 observer.advance(done)
             }

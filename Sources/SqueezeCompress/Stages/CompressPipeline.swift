@@ -40,7 +40,8 @@ public enum CompressPipeline {
         public var damping = 0.01
         /// Centroid refit rounds (see `LayerCompressor.Options`).
         public var refits = 5
-        /// Entropy-constrained assignment (see `LayerCompressor.Options.rateWeight`).
+        /// Entropy-constrained sharing (see `LayerCompressor.Options.rateWeight`):
+        /// above 0 the sensitivity grid also tries points at this rate weight.
         public var rateWeight = 0.0
         /// How layers are compressed (output-aware, or the magnitude baseline).
         public var method: LayerCompressor.Method = .outputAware
@@ -107,7 +108,7 @@ public enum CompressPipeline {
                 var o = LayerCompressor.Options(density: $0.density, bits: $0.bits, damping: options.damping, refits: options.refits,
                                                 method: options.method)
                 o.centroids = $0.centroids
-                o.rateWeight = options.rateWeight
+                o.rateWeight = $0.rateWeight ?? 0
                 return o
             }
         }
@@ -120,7 +121,8 @@ public enum CompressPipeline {
         }
         // The file as it will be written, its history of choices included.
         func size(_ model: Model, _ choice: [String: Allocation.Point]) throws -> Int {
-            try SqueezeContainer.encode(model, metadata: history(options.metadata, plan: choice, model: model, method: options.method),
+            try SqueezeContainer.encode(model, metadata: history(options.metadata, plan: choice, model: model, options: options,
+                                                                 budget: budget),
                                         options: options.container).bytes.count
         }
 
@@ -131,7 +133,7 @@ public enum CompressPipeline {
             result = try reconstruct(given)
             for (name, o) in given {
                 choice[name] = Allocation.Point(density: o.density, bits: o.bits ?? 0, centroids: o.centroids, bytes: 0,
-                                                divergence: .nan, agreement: .nan)
+                                                divergence: .nan, agreement: .nan, rateWeight: o.rateWeight)
             }
         case .bytes, .ratio:
             curves = try sensitivity()
@@ -196,27 +198,65 @@ public enum CompressPipeline {
             }
             model = best.1
         }
-        let metadata = history(options.metadata, plan: choice, model: model, method: options.method)
+        let metadata = history(options.metadata, plan: choice, model: model, options: options, budget: budget)
         let encoding = try SqueezeContainer.encode(model, metadata: metadata, options: options.container)
         return Outcome(model: model, encoding: encoding, metadata: metadata, choices: choice, curves: curves,
                        layers: result.layers, reconstructed: reconstructed, reconstructedModel: result.model,
                        finetuned: finetuned, epochs: epochs)
     }
 
-    /// `metadata` with the compression history: per layer `name:density:centroids`
-    /// (`float` for a layer left unshared).
-    static func history(_ metadata: ContainerMetadata, plan: [String: Allocation.Point], model: Model,
-                        method: LayerCompressor.Method) -> ContainerMetadata {
+    /// `metadata` with one `compression.history` entry per stage `compress`
+    /// ran (appended to any the input carried): the allocation (budget and
+    /// grid), the reconstruction (method, settings, each layer's density and
+    /// centroids, `0` for a layer left float) and the fine-tuning settings.
+    /// Only choices, no measurements, so the budget check sees the final bytes.
+    static func history(_ metadata: ContainerMetadata, plan: [String: Allocation.Point], model: Model, options: Options,
+                        budget: Budget) -> ContainerMetadata {
         var m = metadata
-        let entries = model.network.weightedLayers.compactMap { layer in
-            plan[layer.name].map { point in
-                let codes = point.bits == 0 ? "float" : "\(point.centroids ?? 1 << point.bits)"
-                return "\(layer.name):\(String(format: "%.3f", point.density)):\(codes)"
-            }
+        var layers: [String: Any] = [:]
+        for layer in model.network.weightedLayers {
+            guard let point = plan[layer.name] else { continue }
+            var entry: [String: Any] = ["density": (point.density * 1000).rounded() / 1000,
+                                        "centroids": point.bits == 0 ? 0 : point.centroids ?? 1 << point.bits]
+            if let rate = point.rateWeight, rate > 0 { entry["rate_weight"] = rate }
+            layers[layer.name] = entry
         }
-        m["compression.pipeline"] = .string("compress (calibration only): sensitivity allocation, \(method.rawValue) prune and share, distill")
-        m["compression.layers"] = .strings(entries.isEmpty ? ["-"] : entries)
+        var stages: [[String: Any]] = []
+        switch budget {
+        case .bytes(let b):
+            stages.append(allocation(["target_bytes": b], options))
+        case .ratio(let r):
+            stages.append(allocation(["target_ratio": r], options))
+        case .maxDisagreement(let p):
+            stages.append(allocation(["max_disagreement": p], options))
+        case .plan:
+            break
+        }
+        stages.append(["stage": "reconstruct",
+                       "parameters": ["method": options.method.rawValue, "images": options.reconstructionImages,
+                                      "damping": options.damping, "refits": options.refits, "layers": layers] as [String: Any]])
+        if let f = options.finetune, f.options.epochs > 0 {
+            stages.append(["stage": "finetune",
+                           "parameters": ["target": "centroids", "loss": "distillation", "epochs": f.options.epochs,
+                                          "optimizer": f.options.optimizer.rawValue, "lr": Double(f.options.learningRate),
+                                          "lr_decay": Double(f.options.learningRateDecay), "batch": f.options.batchSize,
+                                          "kept": "the epoch of least held-back KL"] as [String: Any]])
+        }
+        var entries: [String] = []
+        if case .strings(let earlier)? = m[MetadataKeys.history] { entries = earlier }
+        for stage in stages {
+            guard let data = try? JSONSerialization.data(withJSONObject: stage, options: [.sortedKeys]),
+                  let text = String(data: data, encoding: .utf8) else { continue }
+            entries.append(text)
+        }
+        m[MetadataKeys.history] = .strings(entries)
         return m
+    }
+
+    private static func allocation(_ budget: [String: Any], _ options: Options) -> [String: Any] {
+        ["stage": "allocate",
+         "parameters": budget.merging(["densities": options.densities, "bits": options.bits, "rate_weight": options.rateWeight,
+                                       "sensitivity_images": options.sensitivityImages]) { a, _ in a }]
     }
 }
 
