@@ -100,8 +100,11 @@ public enum CompressPipeline {
         var curves: [Allocation.Curve] = []
         let weighted = teacher.network.weightedLayers
 
-        func reconstruct(_ plan: [String: LayerCompressor.Options]) throws -> ReconstructionStage.Outcome {
-            try ReconstructionStage.run(teacher, plan: plan, images: images, threads: threads, observer: observer)
+        func reconstruct(_ plan: [String: LayerCompressor.Options], note: String = "") throws -> ReconstructionStage.Outcome {
+            var noted = observer
+            let phase = observer.phase
+            noted.phase = { title, total in phase(title + note, total) }
+            return try ReconstructionStage.run(teacher, plan: plan, images: images, threads: threads, observer: noted)
         }
         func plan(of choice: [String: Allocation.Point]) -> [String: LayerCompressor.Options] {
             choice.mapValues {
@@ -146,11 +149,13 @@ public enum CompressPipeline {
             // in sequence code a little differently, so overshoots shrink the budget again.
             var layerBudget = target - overhead - 64 * weighted.count
             var attempt = 0
+            var note = ""
             while true {
                 guard let c = Allocation.allocate(curves, budget: layerBudget) else { throw CompressError.budgetTooSmall(target) }
                 choice = c
-                result = try reconstruct(plan(of: choice))
+                result = try reconstruct(plan(of: choice), note: note)
                 let bytes = try size(result.model, choice)
+                note = " (allocation \(attempt + 2) of at most 6: the last came to \(bytes) bytes)"
                 attempt += 1
                 if bytes <= target { break }
                 guard attempt < 6 else { throw CompressError.budgetNotMet(target: target, reached: bytes) }
