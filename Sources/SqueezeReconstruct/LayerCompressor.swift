@@ -249,10 +249,6 @@ public enum LayerCompressor {
                                         forced: nil, mask: &groupMask, codebook: codebook, codes: &groupCodes, rate: rate)
                 codes.replaceSubrange((g * perGroup * rows)..<((g + 1) * perGroup * rows), with: groupCodes)
             }
-            if options.rateWeight > 0 {
-                rate = codeCosts(codes: codes, mask: mask, centroids: codebook.count,
-                                 perBit: options.rateWeight * error / Double(max(survivors.count, 1)))
-            }
             guard round < options.refits else { break }
             codebook = CentroidFit.refit(codebook: codebook, codes: codes, mask: mask, targets: targets, hessians: hessians,
                                          statistics: s, outputs: outputs, regularization: options.centroidRegularization)
@@ -262,7 +258,10 @@ public enum LayerCompressor {
             for (r, k) in order.enumerated() { rank[k] = UInt16(r) }
             codebook = order.map { codebook[$0] }
             codes = codes.map { rank[Int($0)] }
-            rate = rate.map { r in order.map { r[$0] } }
+            if options.rateWeight > 0 {
+                rate = codeCosts(codes: codes, mask: mask, centroids: codebook.count,
+                                 perBit: options.rateWeight * error / Double(max(survivors.count, 1)))
+            }
         }
         return finish(current: current, targets: targets, hessians: hessians, statistics: s, mask: mask,
                       outputs: outputs, shape: shape, codebook: codebook, codes: codes)
